@@ -88,7 +88,7 @@ class _HexAdapter(cs.Adapter):  # type: ignore[misc]
             raise cs.ExplicitError(f"not a hex string: {obj!r}", path=path) from exc
 
 
-def HexBytes(subcon: Any = cs.GreedyBytes) -> Any:  # noqa: N802 - construct-style factory
+def HexBytes(subcon: Any = cs.GreedyBytes) -> Any:
     """``subcon`` (bytes) seen as an uppercase hex string."""
     return _HexAdapter(subcon)
 

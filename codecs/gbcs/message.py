@@ -49,10 +49,8 @@ class DlmsDateTime:
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> DlmsDateTime:
-        return cls(**decode_exact(fr.DlmsDateTime, raw, "DLMS date-time")) if False else cls(
-            **{k: v for k, v in decode_exact(fr.DlmsDateTime, raw, "DLMS date-time").items()
-               if not k.startswith("_")}
-        )
+        parsed = decode_exact(fr.DlmsDateTime, raw, "DLMS date-time")
+        return cls(**{k: v for k, v in parsed.items() if not k.startswith("_")})
 
     def to_bytes(self) -> bytes:
         return encode_with(fr.DlmsDateTime, self.as_dict(), "DLMS date-time")
@@ -106,6 +104,10 @@ class OtherInformation:
                 or self.certificate is not None) and not all(has):
             raise EncodeError("other-information: a supplementary originator counter or "
                               "certificate needs the supplementary remote party id and counter")
+        if self.certificate is not None and len(self.certificate) <= 8:
+            raise EncodeError("other-information: a certificate must be longer than 8 bytes "
+                              "(8 bytes after the supplementary counter mean an originator "
+                              "counter)")
         if self.supplementary_originator_counter is not None and self.certificate is not None:
             raise EncodeError("other-information holds either a supplementary originator "
                               "counter or a certificate, not both")
