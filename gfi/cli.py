@@ -1,0 +1,199 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The ``gfi`` command line."""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from gfi import __version__
+from gfi.errors import GfiError
+
+logger = logging.getLogger(__name__)
+
+
+def _security(keys: Sequence[str], acb: str) -> Any:
+    from gfi.codecs.security.gbcs import SecurityContext
+    from gfi.codecs.security.keystore import InMemoryKeyStore
+    from gfi.keys import load_keys
+
+    store = load_keys(keys) if keys else InMemoryKeyStore()
+    return SecurityContext(store, acb=acb)
+
+
+_KEYS_OPTION = click.option(
+    "--keys", "keys", multiple=True, metavar="PATH",
+    help="Key directory (<eui>[-pp]-<ds|ka>.<pem|key> files), key file or DCC Boxed "
+         "keystore.json. Repeatable.")
+_ACB_OPTION = click.option(
+    "--acb", default="90B3D51F30000002", show_default=True, metavar="EUI",
+    help="Entity id of the Access Control Broker whose KA key MACs commands.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gfi")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """gfi — GBCS for Industry: decode, build and verify GBCS messages, emulate the DCC, a
+    Communications Hub and the devices of a smart-metering home."""
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(verbose, 2),
+        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+# ----------------------------------------------------------------------------
+# decode
+# ----------------------------------------------------------------------------
+@main.command()
+@_KEYS_OPTION
+@_ACB_OPTION
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per message per line (JSON Lines).")
+@click.option("--strict", is_flag=True,
+              help="Also exit non-zero when a MAC, signature or decryption is invalid.")
+@click.option("--summary/--no-summary", default=True, show_default=True,
+              help="Print verdict totals on standard error at the end.")
+@click.argument("inputs", nargs=-1, required=True)
+def decode(keys: tuple[str, ...], acb: str, as_json: bool, strict: bool, summary: bool,
+           inputs: tuple[str, ...]) -> None:
+    """Decode and verify GBCS messages.
+
+    INPUT is a hex string, a file (hex text, GFI text lines, base64 or raw binary), a
+    directory (every *.hex, *.bin, *.txt, *.gbcs, *.gfi, *.b64 file below it) or - for
+    standard input.
+    """
+    from gfi.codecs.gbcs.decoder import decode_message
+    from gfi.codecs.gbcs.jsonform import to_json
+    from gfi.inputs import read_inputs
+    from gfi.render import render
+
+    try:
+        security = _security(keys, acb)
+    except GfiError as exc:
+        raise click.UsageError(str(exc)) from None
+    totals: collections.Counter[str] = collections.Counter()
+    failed = 0
+    for item in read_inputs(inputs, sys.stdin):
+        totals["messages"] += 1
+        if item.data is None:
+            failed += 1
+            if as_json:
+                click.echo(json.dumps({"source": item.source, "ok": False, "error": item.error}))
+            else:
+                click.echo(f"{item.source}\n  ✘ error: {item.error}")
+            continue
+        dm = decode_message(item.data, security=security, source=item.source)
+        if not dm.ok:
+            failed += 1
+        elif strict and not dm.verdicts_ok:
+            failed += 1
+        for name, check in (("mac", dm.mac), ("signature", dm.signature)):
+            totals[f"{name} {check.verdict.value}"] += 1
+        if dm.decryption:
+            totals[f"decrypted {str(dm.decrypted).lower()}"] += 1
+        if as_json:
+            click.echo(json.dumps(to_json(dm), separators=(",", ":")))
+        else:
+            click.echo(render(dm) + "\n")
+    if summary:
+        parts = [f"{totals['messages']} message(s), {totals['messages'] - failed} ok, "
+                 f"{failed} failed"]
+        for kind in ("mac", "signature"):
+            counts = ", ".join(f"{v} {totals[f'{kind} {v}']}" for v in
+                               ("valid", "invalid", "absent", "no-key")
+                               if totals[f"{kind} {v}"])
+            if counts:
+                parts.append(f"{kind}: {counts}")
+        if totals["decrypted true"] or totals["decrypted false"]:
+            parts.append(f"decrypted: {totals['decrypted true']} "
+                         f"(not: {totals['decrypted false']})")
+        click.echo("; ".join(parts), err=True)
+    if failed:
+        sys.exit(1)
+
+
+# ----------------------------------------------------------------------------
+# encode
+# ----------------------------------------------------------------------------
+@main.command()
+@_KEYS_OPTION
+@_ACB_OPTION
+@click.option("--json", "as_json", is_flag=True, default=True,
+              help="Input is JSON Lines as written by `gfi decode --json` (the default).")
+@click.option("--resign", is_flag=True,
+              help="Sign again with the originator's DS private key (signed messages).")
+@click.option("--remac", is_flag=True,
+              help="MAC again with the key-agreement keys (MAC'd messages).")
+@click.option("--sign", "force_sign", is_flag=True,
+              help="Sign even if the input was not signed (adds a signature).")
+@click.option("--mac", "force_mac", is_flag=True,
+              help="MAC even if the input had no MAC header (adds the MAC header).")
+@click.option("--gfi-lines", is_flag=True,
+              help="Write GFI text lines (GBCS:DATA#0:<len>:<HEX>) instead of bare hex.")
+@click.argument("inputs", nargs=-1)
+def encode(keys: tuple[str, ...], acb: str, as_json: bool, resign: bool, remac: bool,
+           force_sign: bool, force_mac: bool, gfi_lines: bool, inputs: tuple[str, ...]) -> None:
+    """Encode messages from their JSON form (one object per line) and write their hex.
+
+    Without --resign/--remac the signature and MAC are written exactly as given, so an edited
+    field leaves them broken on purpose (negative testing). INPUT is a file or - (default).
+    """
+    from gfi.codecs.gbcs.jsonform import frame_from_json
+    from gfi.codecs.gbcs.message import GbcsFrame
+    from gfi.codecs.security.gbcs import secure
+
+    security = None
+    if resign or remac or force_sign or force_mac:
+        try:
+            security = _security(keys, acb)
+        except GfiError as exc:
+            raise click.UsageError(str(exc)) from None
+    failed = 0
+    for source, line_no, text in _json_lines(inputs or ("-",)):
+        where = f"{source}:{line_no}"
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            click.echo(f"{where}: not JSON: {exc}", err=True)
+            failed += 1
+            continue
+        try:
+            frame = frame_from_json(obj)
+            if isinstance(frame, GbcsFrame) and security is not None:
+                sign = force_sign or (resign and bool(frame.signature))
+                mac = force_mac or (remac and frame.mac is not None)
+                frame = secure(frame, security, sign=sign, mac=mac)
+            data = frame.to_bytes()
+        except GfiError as exc:
+            click.echo(f"{where}: {exc}", err=True)
+            failed += 1
+            continue
+        hex_text = data.hex().upper()
+        click.echo(f"GBCS:DATA#0:{len(data)}:{hex_text}" if gfi_lines else hex_text)
+    if failed:
+        sys.exit(1)
+
+
+def _json_lines(inputs: Sequence[str]) -> Any:
+    for name in inputs:
+        if name == "-":
+            source, lines = "<stdin>", sys.stdin.read().splitlines()
+        else:
+            try:
+                with open(name, encoding="utf-8") as handle:
+                    source, lines = name, handle.read().splitlines()
+            except OSError as exc:
+                raise click.UsageError(f"{name}: cannot read: {exc.strerror}") from None
+        for n, line in enumerate(lines, 1):
+            if line.strip():
+                yield source, n, line
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
