@@ -215,10 +215,12 @@ def _encrypted_parts(result: DecodedMessage) -> list[_Encrypted]:
                 found.append(_Encrypted(p["ciphertext"], p["tag"], p["security_control"],
                                         p["invocation_counter"], attach_data(item)))
         if tree.get("apdu") == "data-notification":
-            p = alert_protected_data_parts(tree)
-            if p is not None:
-                found.append(_Encrypted(p["ciphertext"], p["tag"], p["security_control"],
-                                        p["invocation_counter"], attach_data(tree)))
+            try:
+                p = alert_protected_data_parts(tree)
+            except DecodeError:
+                return found
+            found.append(_Encrypted(p["ciphertext"], p["tag"], p["security_control"],
+                                    p["invocation_counter"], attach_data(tree["body"])))
         return found
     if result.family is PayloadFamily.GBZ:
         from gfi.codecs.gbcs.gbz import decode_zcl_command_payload, encrypted_components

@@ -166,6 +166,7 @@ GeneralCiphering = cs.Struct(
             "invocation_counter" / cs.Int32ub,
             "general_signing" / cs.RawCopy(GeneralSigning),
             "mac" / cs.Bytes(MAC_LENGTH),
+            cs.Terminated,
         ),
     ),
 )
@@ -207,6 +208,7 @@ GbtBlockMessage = cs.Struct(
             "security_control" / cs.Int8ub,
             "invocation_counter" / cs.Int32ub,
             "gbt" / GeneralBlockTransfer,
+            cs.Terminated,
         ),
     ),
 )
