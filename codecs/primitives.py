@@ -32,7 +32,7 @@ class _BerLength(cs.Construct):  # type: ignore[misc]
     """Definite length, shortest form on build; decoding rejects non-minimal forms."""
 
     def _parse(self, stream: Any, context: Any, path: str) -> int:
-        first = cs.stream_read(stream, 1, path)[0]
+        first: int = cs.stream_read(stream, 1, path)[0]
         if first < 0x80:
             return first
         n = first & 0x7F

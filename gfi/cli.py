@@ -89,9 +89,7 @@ def decode(keys: tuple[str, ...], acb: str, as_json: bool, strict: bool, summary
                 click.echo(f"{item.source}\n  ✘ error: {item.error}")
             continue
         dm = decode_message(item.data, security=security, source=item.source)
-        if not dm.ok:
-            failed += 1
-        elif strict and not dm.verdicts_ok:
+        if not dm.ok or (strict and not dm.verdicts_ok):
             failed += 1
         for name, check in (("mac", dm.mac), ("signature", dm.signature)):
             totals[f"{name} {check.verdict.value}"] += 1

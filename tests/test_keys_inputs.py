@@ -33,13 +33,13 @@ def test_dccboxed_json_alone() -> None:
 
 
 def test_missing_private_key_is_named(rtds_keys) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(KeyNotFound, match="00DB1234567890A0.*holds"):
+    with pytest.raises(KeyNotFound, match=r"00DB1234567890A0.*holds"):
         rtds_keys.signing_key("00DB1234567890A0")
 
 
 def test_bad_key_files(tmp_path: Path) -> None:
     (tmp_path / "00db1234567890a0-ka.pem").write_text("not a key")
-    with pytest.raises(KeyStoreError, match="00db1234567890a0-ka.pem"):
+    with pytest.raises(KeyStoreError, match=r"00db1234567890a0-ka\.pem"):
         load_keys([tmp_path])
     with pytest.raises(KeyStoreError, match="no such file"):
         load_keys([tmp_path / "nope"])

@@ -129,14 +129,14 @@ def _req(obj: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
     if key not in obj:
         raise EncodeError(f"missing key {key!r}", path=key)
     value = obj[key]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
         names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
         raise EncodeError(f"{key!r} must be {names}, got {type(value).__name__}", path=key)
     return value
 
 
 def _eui(obj: dict[str, Any], key: str) -> str:
-    value = _req(obj, key, str)
+    value: str = _req(obj, key, str)
     if not _EUI.match(value):
         raise EncodeError(f"{key!r} must be 16 hex digits, got {value!r}", path=key)
     return value.upper()
@@ -213,7 +213,7 @@ def frame_from_json(obj: dict[str, Any]) -> GbcsFrame | GbtBlock:
         if bad:
             raise EncodeError(f"'date_time' lacks integer field(s) {', '.join(bad)}",
                               path="date_time")
-        date_time = DlmsDateTime(**fields)
+        date_time = DlmsDateTime(**{k: int(v) for k, v in fields.items() if v is not None})
     oi_obj = obj.get("other_information") or {}
     if not isinstance(oi_obj, dict):
         raise EncodeError("'other_information' must be an object", path="other_information")

@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Building GBCS commands from parameters (gbcs-protocol.md §1.6, gbcs-security.md §1).
+
+:func:`command` makes the unprotected frame; :func:`protect` signs and/or MACs it as the
+message code's criticality requires (catalogue, gbcs-protocol.md §3); :func:`precommand`
+gives the DUIS pre-command a user signs. The ``*_payload`` functions build the payloads of a
+few use cases from typed fields; the Use Case library builds the rest from the same parts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gfi.codecs.gbcs.catalogue import Criticality, lookup
+from gfi.codecs.gbcs.message import Cra, DlmsDateTime, GbcsFrame, OtherInformation
+from gfi.codecs.security.gbcs import SecurityContext, secure
+from gfi.errors import LocalProtocolError
+
+
+def command(message_code: int, *, counter: int, originator: str, recipient: str,
+            payload: bytes, date_time: DlmsDateTime | None = None,
+            supplementary_remote_party_id: str | None = None,
+            supplementary_remote_party_counter: int | None = None,
+            certificate: bytes | None = None) -> GbcsFrame:
+    """An unprotected command frame (empty signature field, no MAC header)."""
+    if not 0 <= counter < 1 << 64:
+        raise LocalProtocolError(f"originator counter {counter} does not fit in 64 bits")
+    return GbcsFrame(
+        cra=Cra.COMMAND, counter=counter, originator=originator.upper(),
+        recipient=recipient.upper(), date_time=date_time, payload=payload,
+        other_information=OtherInformation(
+            message_code, supplementary_remote_party_id, supplementary_remote_party_counter,
+            None, certificate),
+    )
+
+
+#: (sign, MAC) per criticality (gbcs-protocol.md §1.1).
+_PROTECTION = {
+    Criticality.CRITICAL: (True, True),
+    Criticality.NON_CRITICAL: (False, True),
+    Criticality.CRITICAL_NO_MAC: (True, False),
+    Criticality.ALERT_CRITICAL: (True, False),
+    Criticality.ALERT_NON_CRITICAL: (False, True),
+}
+
+
+def protect(frame: GbcsFrame, ctx: SecurityContext,
+            criticality: Criticality | None = None) -> GbcsFrame:
+    """Sign and/or MAC ``frame`` as its criticality requires (signature first, then MAC)."""
+    if criticality is None:
+        info = lookup(frame.message_code)
+        if info is None:
+            raise LocalProtocolError(f"message code {frame.message_code:04X} is not in the "
+                                     "catalogue: say which criticality to apply")
+        criticality = info.criticality
+    if criticality not in _PROTECTION:
+        raise LocalProtocolError(
+            f"message code {frame.message_code:04X} has criticality {criticality.value!r}: "
+            "say explicitly whether to sign and/or MAC")
+    sign, mac = _PROTECTION[criticality]
+    return secure(frame, ctx, sign=sign, mac=mac)
+
+
+def precommand(frame: GbcsFrame) -> GbcsFrame:
+    """The DUIS pre-command: grouping header and payload, no signature field, no MAC."""
+    return frame.with_changes(signature=None, mac=None)
+
+
+# ----------------------------------------------------------------------------
+# Typed payloads
+# ----------------------------------------------------------------------------
+def _dlms(tree: dict[str, Any]) -> bytes:
+    from gfi.codecs.dlms import encode_dlms_payload
+
+    return encode_dlms_payload(tree)
+
+
+def _invoke_id(counter: int) -> int:
+    from gfi.codecs.dlms import dlms_invoke_id
+
+    return dlms_invoke_id(counter)
+
+
+def cs06_payload(manufacturer_image_hash: bytes, originator_counter: int,
+                 execution_date_time: str | None = None) -> bytes:
+    """CS06 Activate Firmware (ASN.1, gbcs-protocol.md §2.4); ``execution_date_time`` as a
+    GeneralizedTime ``YYYYMMDDhhmmssZ`` for a future-dated activation."""
+    from gfi.codecs.asn1 import encode_asn1_payload
+
+    if len(manufacturer_image_hash) != 32:
+        raise LocalProtocolError("the manufacturer image hash is SHA-256: 32 bytes")
+    return encode_asn1_payload({
+        "schema": "CS06.command",
+        "manufacturer_image_hash": manufacturer_image_hash.hex().upper(),
+        "originator_counter": originator_counter,
+        "execution_date_time": execution_date_time,
+    })
+
+
+#: A COSEM attribute to read: (class id, OBIS "A-B:C.D.E.F", attribute id).
+Attribute = tuple[int, str, int]
+
+
+def _obis_hex(obis: str) -> str:
+    from gfi.codecs.dlms.apdu import Obis
+
+    return bytes(Obis.build(obis)).hex().upper()
+
+
+def _protected_read(counter: int, originator: str, recipient: str, obis: str,
+                    attributes: list[Attribute]) -> bytes:
+    """Action "get protected attributes" (method 1) on a Data Protection object (class 30):
+    the attributes to read, then the protection wanted — authenticated and encrypted for
+    ``recipient`` (gbcs-protocol.md §2.2)."""
+    o = {"type": "octet-string"}
+    wanted = [{"type": "structure", "value": [
+        {"type": "long-unsigned", "value": class_id},
+        {**o, "value": _obis_hex(attr_obis)},
+        {"type": "integer", "value": attribute_id},
+        {"type": "long-unsigned", "value": 0},  # data index: the whole attribute
+        {"type": "structure", "value": [  # restriction: none
+            {"type": "enum", "value": 0}, {"type": "null-data"}]},
+    ]} for class_id, attr_obis, attribute_id in attributes]
+    parameters = {"type": "structure", "value": [
+        {"type": "enum", "value": 2},  # authentication + encryption
+        {"type": "structure", "value": [
+            {**o, "value": "04" + f"{counter:016X}"},  # transaction id: CRA 04 + counter
+            {**o, "value": originator},
+            {**o, "value": recipient},
+            {**o, "value": ""},  # other information
+            {"type": "structure", "value": [  # key info: agreed key, C(0e, 2s ECC CDH)
+                {"type": "enum", "value": 2},
+                {"type": "structure", "value": [{**o, "value": "02"}, {**o, "value": ""}]},
+            ]},
+        ]},
+    ]}
+    return _dlms({
+        "apdu": "access-request", "invoke_id": _invoke_id(counter), "date_time": "",
+        "specs": [{"choice": "action",
+                   "descriptor": {"class_id": 30, "obis": obis, "method_id": 1}}],
+        "data": [{"type": "structure", "value": [
+            {"type": "array", "value": wanted},
+            {"type": "array", "value": [parameters]},
+        ]}],
+    })
+
+
+#: What ECS17b reads through the Import Register Collection in RTDS 4.5.0.
+ECS17B_ATTRIBUTES: list[Attribute] = [(1, "0-0:94.44.34.10", 2)]
+
+
+def ecs17b_payload(counter: int, originator: str, recipient: str,
+                   attributes: list[Attribute] | None = None) -> bytes:
+    """ECS17b Read ESME Energy Registers (Import Energy): get protected attributes through
+    the Import Register Collection 0-0:43.2.8.255, encrypted for the requesting party."""
+    return _protected_read(counter, originator, recipient, "0-0:43.2.8.255",
+                           ECS17B_ATTRIBUTES if attributes is None else attributes)
+
+
+def ccs02_payload(counter: int, device_id: str) -> bytes:
+    """CCS02 Remove device from CHF device log: Unregister Device (class 104 method 2)."""
+    return _dlms({
+        "apdu": "access-request", "invoke_id": _invoke_id(counter), "date_time": "",
+        "specs": [{"choice": "action",
+                   "descriptor": {"class_id": 104, "obis": "0-0:30.3.0.255", "method_id": 2}}],
+        "data": [{"type": "octet-string", "value": device_id.upper()}],
+    })

@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Building commands from typed fields: for the RTDS cases with the same inputs, header and
+payload equal the RTDS command, and the signature and MAC verify."""
+
+from __future__ import annotations
+
+import pytest
+
+from gfi.codecs.gbcs import build
+from gfi.codecs.gbcs.catalogue import Criticality
+from gfi.codecs.gbcs.message import GbcsFrame, decode_frame
+from gfi.codecs.security.gbcs import Verdict, verify_mac, verify_signature
+from gfi.errors import LocalProtocolError
+from tests.conftest import rtds_bytes, rtds_files
+
+
+def rtds(name: str) -> GbcsFrame:
+    path = next(p for p in rtds_files() if p.name == name)
+    frame = decode_frame(rtds_bytes(path))
+    assert isinstance(frame, GbcsFrame)
+    return frame
+
+
+def test_cs06_critical(security) -> None:  # type: ignore[no-untyped-def]
+    ref = rtds("CS06_11.3_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX")
+    image_hash = bytes.fromhex(
+        "AA758690730934FF0685AA758690730934FF0685657788990011223344556677")
+    frame = build.command(0x0012, counter=1000, originator="90B3D51F30010000",
+                          recipient="00DB1234567890A0",
+                          payload=build.cs06_payload(image_hash, originator_counter=1000))
+    secured = build.protect(frame, security)
+    assert secured.signed_bytes == ref.signed_bytes
+    assert verify_signature(secured, security).verdict is Verdict.VALID
+    assert verify_mac(secured, security).verdict is Verdict.VALID
+    pre = build.precommand(secured)
+    assert pre.to_bytes() == rtds("CS06_11.3_IMMEDIATE_SUCCESS_PRECOMMAND_GBCS.HEX").to_bytes()
+
+
+def test_cs06_future_dated(security) -> None:  # type: ignore[no-untyped-def]
+    ref = rtds("CS06_11.3_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX")
+    from gfi.codecs.asn1 import decode_asn1_payload
+
+    fields = decode_asn1_payload(ref.payload, message_code=0x12, cra=1)
+    payload = build.cs06_payload(bytes.fromhex(fields["manufacturer_image_hash"]),
+                                 fields["originator_counter"], fields["execution_date_time"])
+    assert fields["execution_date_time"] is not None
+    frame = build.command(0x0012, counter=ref.counter, originator=ref.originator,
+                          recipient=ref.recipient, payload=payload)
+    assert build.protect(frame, security).signed_bytes == ref.signed_bytes
+
+
+def test_ecs17b_non_critical_is_byte_identical(security) -> None:  # type: ignore[no-untyped-def]
+    ref = rtds("ECS17b_4.1.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX")
+    frame = build.command(0x0027, counter=1000, originator="90B3D51F30010000",
+                          recipient="00DB1234567890A0",
+                          payload=build.ecs17b_payload(1000, "90B3D51F30010000",
+                                                       "00DB1234567890A0"))
+    assert build.protect(frame, security).to_bytes() == ref.to_bytes()
+
+
+def test_ccs02_from_the_acb_is_byte_identical(security) -> None:  # type: ignore[no-untyped-def]
+    ref = rtds("CCS02_8.11_SUCCESS_COMMAND_GBCS.HEX")
+    frame = build.command(
+        0x0002, counter=0x516, originator="90B3D51F30000002", recipient="00DB1234567890A2",
+        supplementary_remote_party_id="90B3D51F30010000",
+        supplementary_remote_party_counter=ref.other_information.supplementary_remote_party_counter,
+        payload=build.ccs02_payload(0x516, "00DB1234567890A0"))
+    assert build.protect(frame, security).to_bytes() == ref.to_bytes()
+
+
+def test_protect_needs_a_criticality(security) -> None:  # type: ignore[no-untyped-def]
+    frame = build.command(0x7FFF, counter=1, originator="90B3D51F30010000",
+                          recipient="00DB1234567890A0", payload=b"\x05\x00")
+    with pytest.raises(LocalProtocolError, match="not in the catalogue"):
+        build.protect(frame, security)
+    with pytest.raises(LocalProtocolError, match="say explicitly"):
+        build.protect(frame, security, Criticality.MIXED)
+    signed = build.protect(frame, security, Criticality.CRITICAL_NO_MAC)
+    assert signed.mac is None and signed.signature
