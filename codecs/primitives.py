@@ -157,8 +157,8 @@ def encode_with(schema: Any, obj: Any, what: str) -> bytes:
 def plain(obj: Any) -> Any:
     """Turn construct results into JSON-native values: dicts (without construct's private
     ``_`` keys), lists, ints, strs, bools and None. Bytes become uppercase hex."""
-    if isinstance(obj, Mapping):
-        return {k: plain(v) for k, v in obj.items() if not str(k).startswith("_")}
+    if isinstance(obj, dict):  # Container is a dict: the common case first
+        return {k: plain(v) for k, v in obj.items() if not (isinstance(k, str) and k[:1] == "_")}
     if isinstance(obj, list | tuple):
         return [plain(v) for v in obj]
     if isinstance(obj, bytes | bytearray):
@@ -169,4 +169,6 @@ def plain(obj: Any) -> Any:
         return obj.name
     if isinstance(obj, bool | int | float | str) or obj is None:
         return obj
+    if isinstance(obj, Mapping):
+        return {k: plain(v) for k, v in obj.items() if not str(k).startswith("_")}
     raise TypeError(f"cannot represent {type(obj).__name__} as JSON")

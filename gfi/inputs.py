@@ -101,7 +101,11 @@ def read_inputs(args: Iterable[str], stdin: TextIO | None = None) -> Iterator[In
                 yield from _from_text("<stdin>", stdin.read())
             continue
         path = Path(arg)
-        if path.is_dir():
+        try:
+            is_dir, is_file = path.is_dir(), path.is_file()
+        except OSError:  # e.g. a long hex string is not a valid file name
+            is_dir = is_file = False
+        if is_dir:
             files = sorted(p for p in path.rglob("*")
                            if p.is_file() and p.suffix.lower() in MESSAGE_SUFFIXES
                            and not p.name.startswith("."))
@@ -110,7 +114,7 @@ def read_inputs(args: Iterable[str], stdin: TextIO | None = None) -> Iterator[In
                                                  "*.gbcs, *.gfi, *.b64) below this directory")
             for file in files:
                 yield from _from_file(file)
-        elif path.is_file():
+        elif is_file:
             yield from _from_file(path)
         else:
             try:

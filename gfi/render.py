@@ -82,6 +82,11 @@ def render(dm: DecodedMessage) -> str:
     out.append("  " + _verdict("signature", dm.signature))
     for i, check in enumerate(dm.decryption):
         out.append("  " + _verdict(f"decryption {i + 1}", check))
+    if dm.utrn is not None:
+        out.append(f"  UTRN {dm.utrn['utrn']}: {dm.utrn['amount']}, counter bits "
+                   f"{dm.utrn['counter_bits_32_41']}")
+    if dm.utrn_check is not None:
+        out.append("  " + _verdict("UTRN", dm.utrn_check))
     for note in dm.notes:
         out.append(f"  note: {note}")
     if dm.error is not None:

@@ -111,6 +111,9 @@ class DecodedMessage:
     signature: Check = _NOT_CHECKED
     decryption: list[Check] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The prepayment top-up token carried by CS01a/CS01b/PCS01, decoded, and its check.
+    utrn: dict[str, Any] | None = None
+    utrn_check: Check | None = None
 
     @property
     def ok(self) -> bool:
@@ -127,6 +130,8 @@ class DecodedMessage:
     def verdicts_ok(self) -> bool:
         """No verdict is "invalid" (absent or unverifiable checks do not count against)."""
         checks = [self.mac, self.signature, *self.decryption]
+        if self.utrn_check is not None:
+            checks.append(self.utrn_check)
         return all(c.verdict is not Verdict.INVALID for c in checks)
 
 
@@ -175,7 +180,88 @@ def decode_message(raw: bytes, *, security: SecurityContext | None = None,
     else:
         for _ in _encrypted_parts(result):
             result.decryption.append(Check(Verdict.NO_KEY, "no key store given"))
+    if frame.message_code in UTRN_CODES and frame.cra is Cra.COMMAND:
+        _check_utrn(result, frame, security)
     return result
+
+
+# ----------------------------------------------------------------------------
+# UTRN (gbcs-protocol.md §2.5)
+# ----------------------------------------------------------------------------
+#: CS01a (ESME, DLMS), CS01b (GSME, GBZ), PCS01 (PPMID → GSME, GBZ).
+UTRN_CODES = frozenset({0x0007, 0x0097, 0x009B})
+PCS01 = 0x009B
+
+
+def _find_utrn(node: Any) -> str | None:
+    """The first 20-digit ASCII octet string (as hex) in a payload tree."""
+    if isinstance(node, str) and len(node) == 40:
+        try:
+            text = bytes.fromhex(node).decode("ascii")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return text if text.isdigit() else None
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    for child in children:
+        found = _find_utrn(child)
+        if found is not None:
+            return found
+    return None
+
+
+def _check_utrn(result: DecodedMessage, frame: GbcsFrame,
+                security: SecurityContext | None) -> None:
+    from gfi.codecs.gbcs.utrn import decode_utrn
+    from gfi.codecs.security.keystore import KeyUsage
+
+    text = _find_utrn(result.payload)
+    if text is None:
+        result.notes.append("no 20-digit UTRN found in the top-up command")
+        return
+    try:
+        utrn = decode_utrn(text)
+    except DecodeError as exc:
+        result.utrn_check = Check(Verdict.INVALID, str(exc))
+        return
+    result.utrn = utrn.as_dict()
+    if not utrn.check_digit_ok:
+        result.utrn_check = Check(Verdict.INVALID, "check digit does not match")
+        return
+    if security is None:
+        result.utrn_check = Check(Verdict.NO_KEY, "no key store given")
+        return
+    if frame.message_code == PCS01:
+        # the PPMID relays a UTRN made by a supplier, for the supplier's own counter: neither
+        # is in this message, so the token's MAC cannot be checked here
+        result.utrn_check = Check(Verdict.NO_KEY, "PCS01 carries a supplier's UTRN; the "
+                                  "supplier and its counter are not in the message")
+        return
+    tried = 0
+    for supplier in (frame.originator,):
+        for pp in security.keys.keys(supplier, KeyUsage.PP_KA):
+            for device in security.keys.keys(frame.recipient, KeyUsage.KA):
+                z = _utrn_secret(pp, device)
+                if z is None:
+                    continue
+                tried += 1
+                if utrn.verify(z, supplier=bytes.fromhex(supplier),
+                               device=bytes.fromhex(frame.recipient), counter=frame.counter):
+                    result.utrn_check = Check(Verdict.VALID, f"{pp.label} × {device.label}")
+                    return
+    result.utrn_check = (
+        Check(Verdict.INVALID, f"UTRN MAC or counter does not verify ({tried} key pair(s))")
+        if tried else
+        Check(Verdict.NO_KEY, f"needs a supplier prepayment KA private key and the KA "
+                              f"certificate of {frame.recipient}"))
+
+
+def _utrn_secret(pp: Any, device: Any) -> bytes | None:
+    from gfi.codecs.security.primitives import ecdh
+
+    if pp.private_key is None:
+        return None
+    z: bytes = ecdh(pp.private_key, device.public_key)
+    return z
 
 
 # ----------------------------------------------------------------------------

@@ -110,6 +110,10 @@ def to_json(dm: DecodedMessage) -> dict[str, Any]:
         **({"decryption": [f"{c.verdict.value}: {c.detail}" for c in dm.decryption]}
            if dm.decryption else {}),
     }
+    if dm.utrn is not None or dm.utrn_check is not None:
+        out["utrn"] = {**(dm.utrn or {}),
+                       "verdict": None if dm.utrn_check is None else dm.utrn_check.verdict.value,
+                       "check": None if dm.utrn_check is None else dm.utrn_check.detail}
     if dm.family is not None:
         out["family"] = dm.family.value
     if dm.payload is not None:

@@ -165,6 +165,8 @@ class GbcsFrame:
 
     def to_bytes(self) -> bytes:
         """The message on the wire."""
+        if self._raw is not None:
+            return self._raw
         if self.mac is None:
             return self.general_signing_bytes
         return encode_with(
@@ -251,11 +253,11 @@ class GbtBlock:
 # Decoding
 # ----------------------------------------------------------------------------
 def _frame_from(gs: Any, *, mac: bytes | None, security_control: int,
-                invocation_counter: int, raw: bytes) -> GbcsFrame:
+                invocation_counter: int, raw: bytes, gs_raw: bytes) -> GbcsFrame:
     header = gs.signed.value
     oi = header.other_information
     dt = header.date_time
-    return GbcsFrame(
+    frame = GbcsFrame(
         cra=Cra(header.transaction_id.cra),
         counter=header.transaction_id.counter,
         originator=header.originator,
@@ -277,6 +279,11 @@ def _frame_from(gs: Any, *, mac: bytes | None, security_control: int,
         invocation_counter=invocation_counter,
         _raw=raw,
     )
+    # the byte views the checks need are the input's own bytes (decoding is strict, so they
+    # equal what encoding would give): no need to encode them again
+    frame.__dict__["signed_bytes"] = bytes(gs.signed.data)
+    frame.__dict__["general_signing_bytes"] = gs_raw
+    return frame
 
 
 def _check_signature_field(frame: GbcsFrame) -> GbcsFrame:
@@ -300,14 +307,15 @@ def decode_frame(data: bytes) -> GbcsFrame | GbtBlock:
         gs = decode_exact(fr.GeneralSigning, data, "general-signing APDU")
         return _check_signature_field(_frame_from(
             gs, mac=None, security_control=fr.SECURITY_CONTROL_AUTHENTICATED,
-            invocation_counter=0, raw=data))
+            invocation_counter=0, raw=data, gs_raw=data))
     if first == fr.TAG_GENERAL_CIPHERING and second == 0x00:
         gc = decode_exact(fr.GeneralCiphering, data, "MAC header")
         cs_ = gc.ciphered_service
         return _check_signature_field(_frame_from(
             cs_.general_signing.value, mac=bytes(cs_.mac),
             security_control=cs_.security_control,
-            invocation_counter=cs_.invocation_counter, raw=data))
+            invocation_counter=cs_.invocation_counter, raw=data,
+            gs_raw=bytes(cs_.general_signing.data)))
     if first == fr.TAG_GENERAL_CIPHERING and second == 0x09:
         m = decode_exact(fr.GbtBlockMessage, data, "GBT block")
         g = m.ciphered_service.gbt
