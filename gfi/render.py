@@ -23,8 +23,46 @@ def _scalar(value: Any) -> str:
     return repr(value) if isinstance(value, bool) or value is None else str(value)
 
 
+_CONTAINERS = ("structure", "array")
+
+
+def _is_data_item(value: Any) -> bool:
+    """A DLMS A-XDR data item ``{"type": …, "value": …}`` (gbcs-protocol.md §2.2)."""
+    return isinstance(value, dict) and isinstance(value.get("type"), str) and (
+        set(value) <= {"type", "value", "bits", "description", "decrypted"})
+
+
+def _data_item(value: dict[str, Any], indent: str, out: list[str], label: str) -> None:
+    head = f"{indent}{label}: " if label else indent
+    kind = value["type"]
+    if kind in _CONTAINERS and isinstance(value.get("value"), list):
+        out.append(f"{head}{kind} ({len(value['value'])})")
+        for i, item in enumerate(value["value"]):
+            _tree(item, indent + "  ", out, f"[{i}]")
+    elif "value" not in value:
+        out.append(f"{head}{kind}")
+    else:
+        shown = value["value"]
+        if kind == "octet-string" and isinstance(shown, str):
+            shown = f"{shown or '(empty)'}" + _ascii_hint(shown)
+        out.append(f"{head}{kind} {_scalar(shown)}")
+    if "decrypted" in value:
+        _tree(value["decrypted"], indent + "  ", out, "decrypted")
+
+
+def _ascii_hint(hex_text: str) -> str:
+    try:
+        text = bytes.fromhex(hex_text).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    return f' "{text}"' if len(text) >= 4 and text.isprintable() else ""
+
+
 def _tree(value: Any, indent: str, out: list[str], label: str = "") -> None:
     head = f"{indent}{label}: " if label else indent
+    if _is_data_item(value):
+        _data_item(value, indent, out, label)
+        return
     if isinstance(value, dict):
         simple = {k: v for k, v in value.items() if not isinstance(v, dict | list)}
         nested = {k: v for k, v in value.items() if isinstance(v, dict | list)}
