@@ -100,6 +100,17 @@ Eui64 = HexBytes(cs.Bytes(8))
 LengthPrefixedHex = HexBytes(cs.Prefixed(BerLength, cs.GreedyBytes))
 
 
+def hex_to_bytes(value: Any, path: str) -> bytes:
+    """The bytes of a hex string taken from a user's document; :class:`EncodeError` naming
+    ``path`` otherwise."""
+    if not isinstance(value, str):
+        raise EncodeError(f"expected a hex string, got {type(value).__name__}", path=path)
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise EncodeError(f"not a hex string: {value[:40]!r}", path=path) from None
+
+
 # ----------------------------------------------------------------------------
 # Parsing a whole buffer with typed errors
 # ----------------------------------------------------------------------------

@@ -53,7 +53,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
-from gfi.codecs.primitives import encode_length
+from gfi.codecs.primitives import encode_length, hex_to_bytes
 from gfi.errors import DecodeError, EncodeError
 
 # ----------------------------------------------------------------------------
@@ -476,16 +476,6 @@ def with_length_octets(node: Tlv, lengths: Mapping[str, Any], what: str) -> Tlv:
     if pending:
         raise EncodeError(f"no DER node at path(s) {sorted(map(str, pending))}", path=what)
     return result
-
-
-def hex_to_bytes(value: Any, path: str) -> bytes:
-    """Bytes of a hex string; :class:`EncodeError` otherwise."""
-    if not isinstance(value, str):
-        raise EncodeError(f"expected a hex string, got {type(value).__name__}", path=path)
-    try:
-        return bytes.fromhex(value)
-    except ValueError:
-        raise EncodeError(f"not a hex string: {value[:40]!r}", path=path) from None
 
 
 def decode_der(data: bytes) -> dict[str, Any]:

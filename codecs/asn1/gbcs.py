@@ -54,6 +54,7 @@ from cryptography import x509
 
 from gfi.codecs.asn1 import der
 from gfi.codecs.asn1.der import Tlv
+from gfi.codecs.primitives import hex_to_bytes
 from gfi.errors import DecodeError, EncodeError
 
 # ----------------------------------------------------------------------------
@@ -299,7 +300,7 @@ class OctetString(AsnType):
         return node.content.hex().upper()
 
     def encode(self, value: Any, path: str) -> Tlv:
-        content = der.hex_to_bytes(value, path)
+        content = hex_to_bytes(value, path)
         if self.size is not None and len(content) != self.size:
             raise EncodeError(f"expected {self.size} octets, got {len(content)}", path=path)
         return self._primitive(content)
@@ -420,7 +421,7 @@ class SignedObject(AsnType):
         return der.encode_tlv(node).hex().upper()
 
     def encode(self, value: Any, path: str) -> Tlv:
-        data = der.hex_to_bytes(value, path)
+        data = hex_to_bytes(value, path)
         try:
             node = der.decode_tlv(data)
         except DecodeError as exc:

@@ -17,6 +17,7 @@ from typing import Any
 
 from gfi.codecs.gbcs.catalogue import MessageCodeInfo, PayloadFamily, lookup
 from gfi.codecs.gbcs.message import Cra, GbcsFrame, GbtBlock, decode_frame
+from gfi.codecs.primitives import hex_to_bytes
 from gfi.codecs.security.gbcs import (
     Check,
     SecurityContext,
@@ -81,13 +82,7 @@ def encode_payload(family: PayloadFamily, tree: dict[str, Any]) -> bytes:
         from gfi.codecs.asn1 import encode_asn1_payload
 
         return encode_asn1_payload(tree)
-    raw = tree.get("raw")
-    if not isinstance(raw, str):
-        raise EncodeError("an undecoded payload needs its bytes as hex in 'raw'", path="payload")
-    try:
-        return bytes.fromhex(raw)
-    except ValueError:
-        raise EncodeError(f"payload raw is not hex: {raw[:40]!r}", path="payload.raw") from None
+    return hex_to_bytes(tree.get("raw"), "payload.raw")
 
 
 # ----------------------------------------------------------------------------

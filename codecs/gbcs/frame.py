@@ -135,11 +135,17 @@ OtherInformation = cs.Struct(
     "certificate" / cs.If(this.length > 26, HexBytes(cs.Bytes(this.length - 18))),
 )
 
-#: Everything after ``DF`` up to the end of the payload: the bytes a signature covers (§1.7).
-GroupingHeaderAndContent = cs.Struct(
+#: Transaction id, originator and recipient: the addressing shared by the grouping header
+#: and the GBT message routing header (§1.4, §1.9).
+ADDRESSING = (
     "transaction_id" / TransactionId,
     "originator" / _fixed_length_field(8, Eui64),
     "recipient" / _fixed_length_field(8, Eui64),
+)
+
+#: Everything after ``DF`` up to the end of the payload: the bytes a signature covers (§1.7).
+GroupingHeaderAndContent = cs.Struct(
+    *ADDRESSING,
     "date_time" / DateTimeField,
     "other_information" / OtherInformation,
     "content" / cs.Prefixed(BerLength, cs.GreedyBytes),
@@ -195,9 +201,7 @@ GeneralBlockTransfer = cs.Struct(
 #: are populated) around one General-Block-Transfer APDU.
 GbtBlockMessage = cs.Struct(
     cs.Const(bytes([TAG_GENERAL_CIPHERING])),
-    "transaction_id" / TransactionId,
-    "originator" / _fixed_length_field(8, Eui64),
-    "recipient" / _fixed_length_field(8, Eui64),
+    *ADDRESSING,
     cs.Const(b"\x00"),  # date-time: empty
     "message_code" / _fixed_length_field(2, cs.Int16ub),  # other-information
     cs.Const(b"\x00"),  # key-info: absent

@@ -29,6 +29,7 @@ from gfi.codecs.gbcs.message import (
     GbtBlock,
     OtherInformation,
 )
+from gfi.codecs.primitives import hex_to_bytes
 from gfi.errors import CodecError, EncodeError, GfiError
 
 _CRA_NAMES = {c.label: c for c in Cra}
@@ -146,15 +147,6 @@ def _eui(obj: dict[str, Any], key: str) -> str:
     return value.upper()
 
 
-def _hex(value: Any, key: str) -> bytes:
-    if not isinstance(value, str):
-        raise EncodeError(f"{key!r} must be a hex string", path=key)
-    try:
-        return bytes.fromhex(value)
-    except ValueError:
-        raise EncodeError(f"{key!r} is not hex: {value[:40]!r}", path=key) from None
-
-
 def _int(obj: dict[str, Any], key: str, bits: int) -> int:
     value = _req(obj, key, int)
     if not 0 <= value < (1 << bits):
@@ -206,7 +198,7 @@ def frame_from_json(obj: dict[str, Any]) -> GbcsFrame | GbtBlock:
             streaming=bool(_req(g, "streaming", bool)), window=_int(g, "window", 6),
             security_control=_int(g, "security_control", 8),
             invocation_counter=_int(g, "invocation_counter", 32),
-            block_data=_hex(g.get("block_data"), "gbt.block_data"))
+            block_data=hex_to_bytes(g.get("block_data"), "gbt.block_data"))
     dt = obj.get("date_time")
     date_time = None
     if dt is not None:
@@ -233,13 +225,13 @@ def frame_from_json(obj: dict[str, Any]) -> GbcsFrame | GbtBlock:
         supplementary_originator_counter=(
             None if oi_obj.get("supplementary_originator_counter") is None
             else _int(oi_obj, "supplementary_originator_counter", 64)),
-        certificate=None if cert is None else _hex(cert, "other_information.certificate"),
+        certificate=None if cert is None else hex_to_bytes(cert, "other_information.certificate"),
     )
     payload = _payload_bytes(obj)
     sig = obj.get("signature_hex", "")
-    signature = None if sig is None else _hex(sig, "signature_hex")
+    signature = None if sig is None else hex_to_bytes(sig, "signature_hex")
     mac_hex = obj.get("mac_hex")
-    mac = None if mac_hex is None else _hex(mac_hex, "mac_hex")
+    mac = None if mac_hex is None else hex_to_bytes(mac_hex, "mac_hex")
     header = obj.get("mac_header") or {}
     if not isinstance(header, dict):
         raise EncodeError("'mac_header' must be null or an object", path="mac_header")
@@ -266,6 +258,6 @@ def _payload_bytes(obj: dict[str, Any]) -> bytes:
         except EncodeError as exc:
             raise exc.within("payload") from None
     if "payload_hex" in obj:
-        return _hex(obj["payload_hex"], "payload_hex")
+        return hex_to_bytes(obj["payload_hex"], "payload_hex")
     raise EncodeError("the message needs 'payload' (with 'family') or 'payload_hex'",
                       path="payload")
