@@ -165,3 +165,60 @@ def ccs02_payload(counter: int, device_id: str) -> bytes:
                    "descriptor": {"class_id": 104, "obis": "0-0:30.3.0.255", "method_id": 2}}],
         "data": [{"type": "octet-string", "value": device_id.upper()}],
     })
+
+
+# ----------------------------------------------------------------------------
+# GBZ (gbcs-protocol.md §2.3)
+# ----------------------------------------------------------------------------
+#: A ZCL command for a GBZ component: (cluster id, command id, frame type
+#: "profile_wide" | "cluster_specific", direction "client_to_server" | "server_to_client",
+#: payload in the form the ZCL codec decodes to).
+ZclCommand = tuple[int, int, str, str, dict[str, Any]]
+
+
+def gbz_payload(commands: list[ZclCommand],
+                from_date_times: list[int | None] | None = None) -> bytes:
+    """A GBZ payload of one component per ZCL command; sequence numbers count from 0 and
+    the last component is flagged (§2.3). ``from_date_times`` future-dates components
+    (seconds since 2000-01-01; ``0xFFFFFFFF`` cancels)."""
+    from gfi.codecs.gbcs.gbz import encode_gbz_payload
+
+    if not commands:
+        raise LocalProtocolError("a GBZ payload needs at least one component")
+    dates = from_date_times or [None] * len(commands)
+    if len(dates) != len(commands):
+        raise LocalProtocolError("one from-date-time (or None) per component")
+    components = []
+    for seq, ((cluster, command_id, frame_type, direction, payload), date) in enumerate(
+            zip(commands, dates, strict=True)):
+        components.append({
+            "control": {"last_component": seq == len(commands) - 1, "encrypted": False,
+                        "from_date_time_present": date is not None, "reserved": 0},
+            "cluster_id": cluster,
+            "from_date_time": date,
+            "frame": {
+                "frame_control": {"frame_type": frame_type, "manufacturer_specific": False,
+                                  "direction": direction, "disable_default_response": False,
+                                  "reserved": 0},
+                "manufacturer_code": None, "sequence_number": seq,
+                "command_id": command_id, "payload": payload,
+            },
+        })
+    return encode_gbz_payload({"components": components})
+
+
+def read_attributes(cluster: int, attribute_ids: list[int]) -> ZclCommand:
+    """A ZCL Read Attributes command (profile-wide command 0x00)."""
+    return (cluster, 0x00, "profile_wide", "client_to_server", {"attribute_ids": attribute_ids})
+
+
+#: Metering attributes GCS13b reads: block 1-4 summations, divisor, multiplier, unit of
+#: measure (gbcs-protocol.md Appendix B).
+GCS13B_ATTRIBUTES = [0x0700, 0x0701, 0x0702, 0x0703, 0x0302, 0x0301, 0x0300]
+METERING_CLUSTER = 0x0702
+
+
+def gcs13b_payload(attribute_ids: list[int] | None = None) -> bytes:
+    """GCS13b Read GSME Block Counters: Metering Read Attributes."""
+    return gbz_payload([read_attributes(
+        METERING_CLUSTER, GCS13B_ATTRIBUTES if attribute_ids is None else attribute_ids)])

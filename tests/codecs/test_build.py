@@ -77,3 +77,22 @@ def test_protect_needs_a_criticality(security) -> None:  # type: ignore[no-untyp
         build.protect(frame, security, Criticality.MIXED)
     signed = build.protect(frame, security, Criticality.CRITICAL_NO_MAC)
     assert signed.mac is None and signed.signature
+
+
+def test_gcs13b_gbz_read_is_byte_identical(security) -> None:  # type: ignore[no-untyped-def]
+    ref = rtds("GCS13b_4.1.4_SUCCESS_RELIABLE_GSME_COMMAND_GBCS.HEX")
+    frame = build.command(0x00B8, counter=ref.counter, originator="90B3D51F30010000",
+                          recipient=ref.recipient, payload=build.gcs13b_payload())
+    assert build.protect(frame, security).to_bytes() == ref.to_bytes()
+
+
+def test_gbz_payload_checks() -> None:
+    with pytest.raises(LocalProtocolError):
+        build.gbz_payload([])
+    two = build.gbz_payload([build.read_attributes(0x0702, [0]),
+                             build.read_attributes(0x0705, [1])], [None, 0x1C374A80])
+    from gfi.codecs.gbcs.gbz import decode_gbz_payload
+
+    tree = decode_gbz_payload(two, message_code=0x0074, cra=1)
+    assert [c["control"]["last_component"] for c in tree["components"]] == [False, True]
+    assert tree["components"][1]["from_date_time"] == 0x1C374A80
