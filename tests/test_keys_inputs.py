@@ -80,3 +80,18 @@ def test_read_inputs(tmp_path: Path) -> None:
     assert [i.data == raw for i in items[:4]] == [True, True, True, True]
     assert items[1].source.endswith("b.hex:1") and items[2].source.endswith("b.hex:3")
     assert items[4].error is not None
+
+
+def test_dccboxed_prefers_z1_and_skips_xml_signing() -> None:
+    store = parse_dccboxed_keystore(DCCBOXED_KEYSTORE.read_text())
+    supplier_ds = store.keys("90B3D51F30010000", KeyUsage.DS)
+    assert [e.labels for e in supplier_ds] == [["Z1-supplier-ds"], ["Z1b-supplier-ds"]]
+    acb_ka = store.keys("90B3D51F30000002", KeyUsage.KA)
+    assert acb_ka[0].labels == ["Z1-accessControlBroker-ka"]
+
+
+def test_bundled_keystore_is_packaged() -> None:
+    from importlib.resources import files
+
+    text = (files("gfi") / "data" / "dccboxed-keystore.json").read_text()
+    assert text == DCCBOXED_KEYSTORE.read_text()

@@ -132,6 +132,12 @@ class InMemoryKeyStore:
         return self.add(KeyEntry(entity, usage, public_key, None, None,
                                  [label] if label else []))
 
+    def prefer(self, label_prefix: str) -> None:
+        """Put keys with a label starting ``label_prefix`` first within each entity and usage
+        (the order signing and MACing pick keys in)."""
+        for bucket in self._by_key.values():
+            bucket.sort(key=lambda e: not any(lbl.startswith(label_prefix) for lbl in e.labels))
+
     def merge(self, other: InMemoryKeyStore) -> None:
         for entry in other:
             self.add(KeyEntry(entry.entity, entry.usage, entry.public_key, entry.private_key,
@@ -225,10 +231,17 @@ def parse_key_material(
 _ROLE_USAGE = {"digitalSignature": KeyUsage.DS, "keyAgreement": KeyUsage.KA}
 
 
-def parse_dccboxed_keystore(text: str, *, what: str = "keystore.json") -> InMemoryKeyStore:
+#: Roles of DUIS/DSP XML signing keys (gbcs-security.md §1.8): not GBCS keys, never loaded.
+XML_SIGNING_ROLES = frozenset({135, 137})
+
+
+def parse_dccboxed_keystore(text: str, *, what: str = "keystore.json",
+                            prefer: str = "Z1-") -> InMemoryKeyStore:
     """The DCC Boxed ``keystore.json`` format (gbcs-security.md §2.1): EUI → usage → serial →
     {certificate, privateKey, role, name}. Entries whose name ends in ``PP-ka`` are the
-    supplier's prepayment KA keys."""
+    supplier's prepayment KA keys; DUIS/DSP XML signing keys (roles 135, 137) are skipped.
+    Entries whose name starts with ``prefer`` come first, so signing and MACing use that set
+    (``Z1-``, which the RTDS vectors verify with; ``Z1b-`` for a newer DCC Boxed)."""
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -248,12 +261,15 @@ def parse_dccboxed_keystore(text: str, *, what: str = "keystore.json") -> InMemo
                 raise KeyStoreError(f"{what}: entry {eui}: unknown usage {usage_name!r}")
             for serial, entry in (serials or {}).items():
                 name = str(entry.get("name") or f"{eui}-{serial}")
+                if entry.get("role") in XML_SIGNING_ROLES:
+                    continue
                 usage = _ROLE_USAGE[usage_name]
                 if usage is KeyUsage.KA and re.search(r"PP-ka$", name, re.IGNORECASE):
                     usage = KeyUsage.PP_KA
                 store_entry = _entry_from_json(entity, usage, name, entry, store, what)
                 if store_entry is not None:
                     store.add(store_entry)
+    store.prefer(prefer)
     return store
 
 
