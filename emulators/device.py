@@ -56,6 +56,7 @@ GENERIC_CRITICAL_ALERT = 0x1000
 GENERIC_NON_CRITICAL_ALERT = 0x1001
 FUTURE_DATED_DLMS_ALERT = 0x00CC
 FUTURE_DATED_GBZ_ALERT = 0x00CD
+CS06_ALERT = 0x00CA
 ALERT_FUTURE_DATED_SUCCESS = 0x8F66
 ALERT_FUTURE_DATED_FAILURE = 0x8F67
 #: First alert counter of a new device (RTDS devices count alerts from 2000).
@@ -346,6 +347,12 @@ class GbcsDevice:
         code = ALERT_FUTURE_DATED_SUCCESS if execution.success else ALERT_FUTURE_DATED_FAILURE
         when = execution.executed_at or now
         t = execution.target
+        if family is PayloadFamily.ASN1:  # CS06 activation alert 0x00CA (§2.4)
+            return self.alert(CS06_ALERT, {
+                "schema": "CS06.alert", "alert_code": code,
+                "execution_date_time": t["execution_date_time"],
+                "originator_counter": execution.originator_counter,
+                "outcome": t["outcome"]}, now)
         if family is PayloadFamily.GBZ:
             tree: dict[str, Any] = {
                 "component_count": 1, "alert_code": code, "timestamp": gbz_time(when),
