@@ -5,12 +5,15 @@
 :class:`~gfi.radio.base.Radio`, importing the backend only when its scheme is used
 (house style §7 rule 9), so the virtual path never loads bellows or zigpy:
 
-``virtual:NAME[?eui64=…&nwk=0x1234&sleepy=1]``
+``virtual:NAME[?eui64=…&nwk=0x1234&sleepy=1&coordinator=1]``
     an endpoint on the :class:`~gfi.radio.virtual.VirtualHan` called NAME, taken from
     the ``registry=`` :class:`~gfi.radio.virtual.HanRegistry` (without one, a new
     registry, so a new HAN, per call: there is no module-level state). ``eui64``,
-    ``nwk`` and ``sleepy`` may also be given as keyword options (which win); without
-    ``eui64`` the HAN allocates one.
+    ``nwk``, ``sleepy`` and ``coordinator`` may also be given as keyword options (which
+    win); without ``eui64`` the HAN allocates one. ``coordinator=1`` (or ``nwk=0``) opens
+    the HAN's coordinator and trust centre; any other radio must ``await radio.join(key)``
+    before it can send, unless the registry makes HANs with ``require_join=False``
+    (``HanRegistry(require_join=False)``).
 ``ezsp:/dev/ttyUSB0?baudrate=115200`` (or ``ezsp:/dev/ttyUSB0[baudrate=115200]``)
     a real EZSP coordinator through bellows: recognised, but the backend is not
     implemented yet (:class:`~gfi.errors.RadioSpecError`).
@@ -42,6 +45,8 @@ from gfi.errors import RadioError, RadioLost, RadioSpecError
 from .base import (
     EUI64_UNKNOWN,
     NWK_UNKNOWN,
+    AdmissionDecision,
+    AdmissionHook,
     AirFrame,
     AirKind,
     DeliveryFailed,
@@ -50,9 +55,15 @@ from .base import (
     FrameSink,
     HanFrame,
     JoinEvent,
+    JoinFailed,
+    JoinFailure,
+    JoiningRadio,
+    JoinRequest,
+    JoinResult,
     LeaveEvent,
     Radio,
     RadioEvent,
+    TrustCentreRadio,
 )
 
 if TYPE_CHECKING:
@@ -64,6 +75,8 @@ __all__ = [
     "EUI64_UNKNOWN",
     "NWK_UNKNOWN",
     "SCHEMES",
+    "AdmissionDecision",
+    "AdmissionHook",
     "AirFrame",
     "AirKind",
     "DeliveryFailed",
@@ -72,12 +85,18 @@ __all__ = [
     "FrameSink",
     "HanFrame",
     "JoinEvent",
+    "JoinFailed",
+    "JoinFailure",
+    "JoinRequest",
+    "JoinResult",
+    "JoiningRadio",
     "LeaveEvent",
     "Radio",
     "RadioError",
     "RadioEvent",
     "RadioLost",
     "RadioSpecError",
+    "TrustCentreRadio",
     "open_radio",
 ]
 
@@ -97,7 +116,7 @@ SCHEMES = {
     "ezsp": "ezsp:/dev/ttyUSB0?baudrate=115200 — an EZSP coordinator (not implemented yet)",
 }
 _NAME_RE = re.compile(r"[A-Za-z0-9_.\-]+")
-_VIRTUAL_OPTIONS = ("eui64", "nwk", "sleepy")
+_VIRTUAL_OPTIONS = ("eui64", "nwk", "sleepy", "coordinator")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -165,15 +184,14 @@ def _open_virtual(spec: str, name: str, params: dict[str, str], options: dict[st
         except ValueError:
             raise RadioSpecError(f"radio spec {spec!r}: nwk={nwk!r} is not an integer "
                                  "(e.g. 0x3C4D)") from None
-    if isinstance(sleepy, str):
-        if sleepy.lower() not in _TRUE | _FALSE:
-            raise RadioSpecError(f"radio spec {spec!r}: sleepy={sleepy!r} is not a boolean")
-        sleepy = sleepy.lower() in _TRUE
+    sleepy = _flag(spec, "sleepy", sleepy)
+    coordinator = _flag(spec, "coordinator", merged.get("coordinator", False))
     own_registry = registry is None
     reg = HanRegistry() if registry is None else registry
     han = reg.get(name)
     try:
-        radio = han.attach(eui64 or han.allocate_eui64(), nwk, sleepy=bool(sleepy))
+        radio = han.attach(eui64 or han.allocate_eui64(), nwk, sleepy=sleepy,
+                           coordinator=coordinator)
     except (FrameError, TypeError, ValueError) as exc:
         raise RadioSpecError(f"radio spec {spec!r}: {exc}") from exc
     if capture:
@@ -186,6 +204,14 @@ def _open_virtual(spec: str, name: str, params: dict[str, str], options: dict[st
             radio.terminated.add_done_callback(lambda _: writer.close())
             logger.info("capturing virtual HAN %r to %s (%s)", name, capture, CAPTURE_ENV)
     return radio
+
+
+def _flag(spec: str, name: str, value: object) -> bool:
+    if isinstance(value, str):
+        if value.lower() not in _TRUE | _FALSE:
+            raise RadioSpecError(f"radio spec {spec!r}: {name}={value!r} is not a boolean")
+        return value.lower() in _TRUE
+    return bool(value)
 
 
 def _registry_writer(reg: HanRegistry, path: str) -> PcapWriter:

@@ -22,14 +22,33 @@ CRC-16/KERMIT FCS), one record per 802.15.4 transmission:
 APS acknowledgements (§2.2.5.2.3; for a fragment with the extended header, block number
 and ack bitfield) are written when ``aps_acks=True``.
 
+Joins (:mod:`gfi.radio.virtual`) add three kinds of record:
+
+* MAC Association Request and Response commands (IEEE 802.15.4-2006 §7.3.1, §7.3.2):
+  MAC command frames with the joiner's extended address (frame control 0xC823: short
+  destination, extended source, source PAN 0xFFFF; and 0xCC63: extended both ways, PAN
+  ID compression);
+* the APS Transport Key command (ZigBee 05-3474 §2.2.5.2.2, §4.4.9.2) carrying the
+  network key: APS frame control 0x01 (command). Encrypted, the NWK layer is *not*
+  secured (the joiner has no network key yet) and the APS layer is secured with the
+  key-transport key, HMAC-AES-MMO(link key, 0x00) (§4.5.3, Annex B.1.4, B.6): auxiliary
+  header control 0x30 (key id 2, extended nonce) + frame counter + the trust centre's
+  IEEE address. tshark derives that key itself from the link key in its table;
+* the ZDO Device_annce (§2.4.3.1.11), an ordinary APS data frame (profile 0, cluster
+  0x0013) without APS security.
+
 By default the writer produces the *decrypted view*: NWK and APS security bits clear,
 no auxiliary headers, no MICs, so tshark needs no key. With ``encrypted=True`` it writes
 real on-air frames (§4.3 NWK and §4.4 APS frame security, auxiliary header §4.5.1,
 CCM* of Annex A at security level 5, ENC-MIC-32): the NWK payload is secured with the
 network key (key id 1, extended nonce: the sender's IEEE address is in the auxiliary
 header), and frames with ``aps_security`` additionally have their ASDU secured with the
-link key (key id 0 = data key). :meth:`PcapWriter.tshark_options` returns the
-``-o uat:zigbee_pc_keys:…`` arguments that let tshark decrypt them. CCM* with a 4-byte
+link key (key id 0 = data key). The link key of a frame is the one configured in
+``link_keys``, else the one its :class:`~gfi.radio.base.AirFrame` carries (a virtual HAN
+knows every key: from joins, CBKE, ``set_link_key``). Keys taken from the frames are
+remembered, so :meth:`PcapWriter.tshark_options` returns the
+``-o uat:zigbee_pc_keys:…`` arguments for the network key and *every* link key used,
+the keys replaced by CBKE included, that let tshark decrypt everything. CCM* with a 4-byte
 MIC is plain AES-CCM with M = 4, so ``cryptography``'s ``AESCCM`` computes it; it is
 imported only when ``encrypted=True``.
 
@@ -70,7 +89,9 @@ from typing import Any, BinaryIO, Protocol, Self
 from gfi.errors import RadioError
 
 from .base import (
+    APS_CMD_TRANSPORT_KEY,
     EUI64_UNKNOWN,
+    MAC_CMD_ASSOCIATION_REQUEST,
     NWK_UNKNOWN,
     AirFrame,
     AirKind,
@@ -86,7 +107,9 @@ __all__ = [
     "LINKTYPE_IEEE802_15_4_WITHFCS",
     "CapturingRadio",
     "PcapWriter",
+    "aes_mmo_hash",
     "crc16_kermit",
+    "key_transport_key",
     "tshark_key_options",
 ]
 
@@ -105,9 +128,13 @@ PCAP_MAGIC = 0xA1B2C3D4
 # fmt: off
 MAC_FC_DATA           = 0x8861  # data, ack request, PAN ID compression, short dst + src
 MAC_FC_ACK            = 0x0002
+MAC_FC_ASSOC_REQUEST  = 0xC823  # command, ack request, short dst, extended src, two PANs
+MAC_FC_ASSOC_RESPONSE = 0xCC63  # command, ack request, PAN ID compression, extended dst + src
+BROADCAST_PAN         = 0xFFFF
 NWK_FC_DATA           = 0x0048  # data, protocol version 2, discover route = enable
 NWK_FC_SECURITY       = 0x0200
 APS_FC_DATA           = 0x00
+APS_FC_COMMAND        = 0x01
 APS_FC_ACK            = 0x02
 APS_FC_SECURITY       = 0x20
 APS_FC_ACK_REQUEST    = 0x40
@@ -116,8 +143,12 @@ APS_EXT_FIRST_BLOCK   = 0x01
 APS_EXT_OTHER_BLOCK   = 0x02
 SEC_NWK_KEY_EXT_NONCE = 0x28  # key id 1 (network key) + extended nonce, level 0 on air
 SEC_APS_DATA_KEY      = 0x00  # key id 0 (data key = link key), no extended nonce
+SEC_APS_KEY_TRANSPORT = 0x30  # key id 2 (key-transport key) + extended nonce
+SEC_KEY_ID_NETWORK    = 0x08  # key id bits (3-4) of a network-key security control
+SEC_KEY_ID_MASK       = 0x18
 SEC_LEVEL_ENC_MIC_32  = 0x05
 MIC_LENGTH            = 4
+AES_BLOCK             = 16
 # fmt: on
 
 
@@ -132,6 +163,38 @@ def crc16_kermit(data: bytes) -> int:
         for _ in range(8):
             crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
     return crc
+
+
+def aes_mmo_hash(message: bytes) -> bytes:
+    """The ZigBee block-cipher hash (05-3474 Annex B.6): Matyas-Meyer-Oseas over AES-128,
+    the message padded with a 1 bit, zeros and its 16-bit bit length to whole blocks.
+
+    Messages of 2^16 bits or more (not needed here) are refused. Imports ``cryptography``.
+    """
+    bits = len(message) * 8
+    if bits >= 1 << 16:
+        raise RadioError("aes_mmo_hash: message of 8 KiB or more not supported")
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    padded = message + b"\x80" + bytes(-(len(message) + 3) % AES_BLOCK) + bits.to_bytes(2, "big")
+    digest = bytes(AES_BLOCK)
+    for start in range(0, len(padded), AES_BLOCK):
+        block = padded[start:start + AES_BLOCK]
+        encryptor = Cipher(algorithms.AES(digest), modes.ECB()).encryptor()
+        cipher = encryptor.update(block) + encryptor.finalize()
+        digest = bytes(c ^ m for c, m in zip(cipher, block, strict=True))
+    return digest
+
+
+def _hmac_mmo(key: bytes, message: bytes) -> bytes:
+    """HMAC over :func:`aes_mmo_hash` (05-3474 Annex B.1.4), a 16-byte key."""
+    inner = aes_mmo_hash(bytes(k ^ 0x36 for k in key) + message)
+    return aes_mmo_hash(bytes(k ^ 0x5C for k in key) + inner)
+
+
+def key_transport_key(link_key: bytes) -> bytes:
+    """The key that secures a Transport Key command: HMAC(link key, 0x00) (§4.5.3)."""
+    return _hmac_mmo(_key_bytes(link_key, "link key"), b"\x00")
 
 
 def _ieee_le(eui64: str) -> bytes:
@@ -218,6 +281,8 @@ class PcapWriter:
         self._nwk_of: dict[str, int] = {}
         self._counters: dict[tuple[str, str], itertools.count[int]] = {}
         self._warned: set[tuple[str, str]] = set()
+        #: link keys seen in AirFrames (key → (src, dst) of the first frame using it)
+        self.learned_keys: dict[bytes, tuple[str, str]] = {}
         self._aesccm: Callable[[bytes], Any] | None = None
         if isinstance(target, str | os.PathLike):
             self.path: Path | None = Path(target)
@@ -236,7 +301,12 @@ class PcapWriter:
 
     # -- sources -------------------------------------------------------------------------
     def attach(self, han: TapSource, *, close_with: bool = False) -> Callable[[], None]:
-        """Tap every on-air frame of ``han``; with ``close_with`` close when it closes."""
+        """Tap every on-air frame of ``han``; with ``close_with`` close when it closes.
+
+        An encrypted writer should be given the HAN's network key
+        (``network_key=han.network_key``): the Transport Key records carry the HAN's key,
+        the NWK layer is secured with the writer's.
+        """
         return han.add_tap(self.write_air, self.close if close_with else None)
 
     def write_air(self, air: AirFrame) -> None:
@@ -290,6 +360,8 @@ class PcapWriter:
     def encode(self, air: AirFrame) -> bytes:
         """The 802.15.4 MAC frame (no FCS) for one on-air transmission."""
         frame = air.frame
+        if air.kind is AirKind.MAC_COMMAND:
+            return self._mac_command(air)
         if air.kind is AirKind.APS_ACK:
             src_eui, dst_eui = frame.dst_eui64, frame.src_eui64
         else:
@@ -298,11 +370,13 @@ class PcapWriter:
                             else frame.src_nwk)
         dst_nwk = self._nwk(dst_eui, frame.src_nwk if air.kind is AirKind.APS_ACK
                             else frame.dst_nwk)
-        aps = self._aps(air, src_eui, dst_eui)
-        nwk_fc = NWK_FC_DATA | (NWK_FC_SECURITY if self.encrypted else 0)
+        aps = (self._aps_command(air) if air.kind is AirKind.APS_COMMAND
+               else self._aps(air, src_eui, dst_eui))
+        nwk_secured = self.encrypted and air.nwk_security
+        nwk_fc = NWK_FC_DATA | (NWK_FC_SECURITY if nwk_secured else 0)
         nwk_header = struct.pack("<HHHBB", nwk_fc, dst_nwk, src_nwk, self.radius,
                                  air.nwk_seq & 0xFF)
-        if self.encrypted:
+        if nwk_secured:
             nwk = nwk_header + self._secure(nwk_header, SEC_NWK_KEY_EXT_NONCE, src_eui, "nwk",
                                             self.network_key or b"", aps, extended=True)
         else:
@@ -311,9 +385,41 @@ class PcapWriter:
                           src_nwk)
         return mac + nwk
 
+    def _mac_command(self, air: AirFrame) -> bytes:
+        """An association request or response (IEEE 802.15.4-2006 §7.3.1, §7.3.2)."""
+        frame, seq = air.frame, air.mac_seq & 0xFF
+        if air.chunk[:1] == bytes([MAC_CMD_ASSOCIATION_REQUEST]):
+            coordinator = self._nwk(frame.dst_eui64, frame.dst_nwk)
+            header = struct.pack("<HBHHH", MAC_FC_ASSOC_REQUEST, seq, self.pan_id,
+                                 coordinator, BROADCAST_PAN) + _ieee_le(frame.src_eui64)
+        else:
+            header = (struct.pack("<HBH", MAC_FC_ASSOC_RESPONSE, seq, self.pan_id)
+                      + _ieee_le(frame.dst_eui64) + _ieee_le(frame.src_eui64))
+        return header + air.chunk
+
+    def _aps_command(self, air: AirFrame) -> bytes:
+        """An APS command frame (§2.2.5.2.2): frame control, APS counter, command."""
+        frame = air.frame
+        assert frame.sequence is not None
+        transport = air.chunk[:1] == bytes([APS_CMD_TRANSPORT_KEY])
+        if transport and self.encrypted and air.chunk[2:18] != self.network_key:
+            self._warn_once(("network key", frame.dst_eui64),
+                            "Transport Key to %s carries a network key that is not the "
+                            "capture's (give PcapWriter network_key=han.network_key)",
+                            frame.dst_eui64)
+        key = self._frame_key(air)
+        if key is None:
+            return bytes([APS_FC_COMMAND, frame.sequence]) + air.chunk
+        header = bytes([APS_FC_COMMAND | APS_FC_SECURITY, frame.sequence])
+        if transport:
+            return header + self._secure(header, SEC_APS_KEY_TRANSPORT, frame.src_eui64, "aps",
+                                         key_transport_key(key), air.chunk, extended=True)
+        return header + self._secure(header, SEC_APS_DATA_KEY, frame.src_eui64, "aps", key,
+                                     air.chunk, extended=False)
+
     def _aps(self, air: AirFrame, src_eui: str, dst_eui: str) -> bytes:
         frame = air.frame
-        key = self._link_key(frame) if self.encrypted and frame.aps_security else None
+        key = self._frame_key(air)
         fc = APS_FC_ACK if air.kind is AirKind.APS_ACK else APS_FC_DATA
         if air.kind is AirKind.DATA and frame.aps_ack_requested:
             fc |= APS_FC_ACK_REQUEST
@@ -343,11 +449,17 @@ class PcapWriter:
 
     def _secure(self, header: bytes, control: int, src_eui: str, layer: str, key: bytes,
                 plaintext: bytes, *, extended: bool) -> bytes:
-        """Auxiliary header + CCM* (level 5) ciphertext + MIC (ZigBee 05-3474 §4.5.1, A)."""
+        """Auxiliary header + CCM* (level 5) ciphertext + MIC (ZigBee 05-3474 §4.5.1, A).
+
+        The auxiliary header carries the sender's IEEE address when ``extended`` (extended
+        nonce), and the key sequence number when the key is the network key (§4.5.1.2).
+        """
         assert self._aesccm is not None
         counter = self._next(src_eui, f"{layer}-fc", mask=0xFFFFFFFF).to_bytes(4, "little")
         ieee = _ieee_le(src_eui)
-        tail = ieee + bytes([self.key_seq]) if extended else b""
+        tail = ieee if extended else b""
+        if control & SEC_KEY_ID_MASK == SEC_KEY_ID_NETWORK:
+            tail += bytes([self.key_seq])
         aux_air = bytes([control]) + counter + tail
         level = control | SEC_LEVEL_ENC_MIC_32
         aux_auth = bytes([level]) + counter + tail
@@ -355,18 +467,31 @@ class PcapWriter:
         sealed: bytes = self._aesccm(key).encrypt(nonce, plaintext, header + aux_auth)
         return aux_air + sealed
 
-    def _link_key(self, frame: HanFrame) -> bytes | None:
+    def _frame_key(self, air: AirFrame) -> bytes | None:
+        """The link key that secures this frame's APS layer, None to leave it in clear.
+
+        A key configured in ``link_keys`` wins; else the frame's own (remembered for
+        :meth:`tshark_options`); with neither the frame is written without APS security.
+        """
+        frame = air.frame
+        if not (self.encrypted and frame.aps_security):
+            return None
         for owner in ((frame.src_eui64, frame.dst_eui64), (frame.dst_eui64, frame.src_eui64),
                       frame.dst_eui64, frame.src_eui64):
             key = self.link_keys.get(owner)
             if key is not None:
                 return key
-        pair = (frame.src_eui64, frame.dst_eui64)
-        if pair not in self._warned:
-            self._warned.add(pair)
-            logger.warning("no link key for %s → %s: APS security left off in the capture",
-                           *pair)
+        if air.aps_key is not None:
+            self.learned_keys.setdefault(air.aps_key, (frame.src_eui64, frame.dst_eui64))
+            return air.aps_key
+        self._warn_once((frame.src_eui64, frame.dst_eui64), "no link key for %s → %s: APS "
+                        "security left off in the capture", frame.src_eui64, frame.dst_eui64)
         return None
+
+    def _warn_once(self, key: tuple[str, str], message: str, *args: object) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            logger.warning(message, *args)
 
     def _learn(self, frame: HanFrame) -> None:
         for eui, nwk in ((frame.src_eui64, frame.src_nwk), (frame.dst_eui64, frame.dst_nwk)):
@@ -382,10 +507,18 @@ class PcapWriter:
 
     # -- keys, closing ------------------------------------------------------------------------
     def tshark_options(self) -> list[str]:
-        """The tshark ``-o`` arguments that decrypt this capture ([] for the decrypted view)."""
+        """The tshark ``-o`` arguments that decrypt this capture ([] for the decrypted view):
+        the network key, the configured link keys, then every other link key the frames
+        used (in the order first seen)."""
         if not self.encrypted:
             return []
-        return tshark_key_options(self.network_key, self.link_keys)
+        options = tshark_key_options(self.network_key, self.link_keys)
+        known = set(self.link_keys.values())
+        for key, owner in self.learned_keys.items():
+            if key not in known:
+                known.add(key)
+                options += tshark_key_options(None, {owner: key})
+        return options
 
     def close(self) -> None:
         if self._owns_file and not self._file.closed:

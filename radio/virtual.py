@@ -43,6 +43,54 @@ many frames were delivered. A frame not polled for within ``indirect_timeout``
 (macTransactionPersistenceTime: 0x01F4 unit backoff periods of 15.36 ms = 7.68 s at
 2.4 GHz, the default) fails its ``send`` with ``DeliveryFailed`` (``INDIRECT_TIMEOUT``).
 
+Joining (ZigBee 05-3474 §4.6.3.2, "Joining a secured network"): a HAN has at most one
+coordinator, the trust centre, attached with ``attach(eui64, 0x0000)`` or
+``attach(eui64, coordinator=True)``; it has formed the network and is joined from the
+start. Any other radio is attached *unjoined* (``require_join=True``, the default): it
+cannot send (``DeliveryFailed``, ``NOT_JOINED``) and frames for it fail
+(``UNKNOWN_DESTINATION``) until ``await radio.join(link_key)`` succeeds. The join is a
+real exchange on the air, through the links' faults and MAC retries and seen by taps:
+
+1. joiner → coordinator: MAC Association Request (IEEE 802.15.4-2006 §7.3.1);
+2. the coordinator checks its permit-join window (``permit_joining``, closed by
+   default) and asks its admission hook (``set_admission``) with a
+   :class:`~gfi.radio.base.JoinRequest`; the hook answers with an
+   :class:`~gfi.radio.base.AdmissionDecision` (or an awaitable of one);
+3. coordinator → joiner: MAC Association Response (§7.3.2): "PAN access denied" when
+   the window is closed or the hook refused (the join fails with that reason), else
+   success with the NWK address (the one reserved at ``attach``, kept across rejoins);
+4. trust centre → joiner: APS Transport Key (05-3474 §4.4.9.2) carrying the network
+   key, secured with the key-transport key derived from the link key *the trust centre*
+   named in its decision. If that is not the joiner's key the joiner cannot decrypt it
+   and the join fails (``KEY_MISMATCH``);
+5. joiner → coordinator: ZDO Device_annce (§2.4.3.1.11). Once it is acknowledged the
+   join is complete: ``join`` returns a :class:`~gfi.radio.base.JoinResult`, every
+   other radio's event sink gets a :class:`~gfi.radio.base.JoinEvent` (from the event
+   loop), and the HAN holds the device's link key for (coordinator, device).
+
+Deviations, for clarity: the virtual coordinator is parent and trust centre at once and
+decides *before* answering the association (a real parent associates first, and a
+refused device just never gets the network key and times out); a join with no
+admission hook, or a hook that never answers, is ignored and ends with ``TIMEOUT``;
+Device_annce is sent to the coordinator instead of broadcast; join frames are sent
+directly even to a sleepy joiner (it polls during the join); corrupt faults change the
+bytes the taps see but not the outcome of a join frame. ``leave()``, the coordinator's
+``remove(eui64)`` and ``close()`` take a device off the network (a
+:class:`~gfi.radio.base.LeaveEvent` goes to the others, and to the device itself when
+removed); it may join again, with a full admission (``JoinEvent.rejoin`` is then true).
+``require_join=False`` keeps the older model: every attached radio is joined at once
+and shares a generated link key with the coordinator.
+
+APS security (§4.4): frames with ``aps_security`` need a link key between their two
+ends, else ``send`` fails with ``DeliveryFailed`` (``NO_LINK_KEY``). Keys come from
+joins, ``coordinator.key_established(eui64, key)`` (a later CBKE replaces the key) and
+``set_link_key`` (a device-to-device application link key). A frame between two
+devices, neither of them the coordinator, is accepted when both hold a link key with
+the coordinator: in GBCS such traffic (e.g. PPMID → GSME data) goes through the CH
+anyway, so the trust centre's keys are taken as sufficient. ``enforce_aps_security=
+False`` turns the check off. Taps are given the key of each secured frame
+(:attr:`~gfi.radio.base.AirFrame.aps_key`), so encrypted captures can be decrypted.
+
 Faults are set per directed link (:meth:`VirtualHan.set_faults`), the most specific
 rule winning; each link draws from its own seeded ``random.Random``, so the same seed
 gives the same run. ``stats`` counts what happened; ``trace`` (when enabled) logs each
@@ -52,8 +100,9 @@ step without timestamps, so two runs can be compared. For test teardown,
 read; ``await drain()`` waits for idleness.
 
 Not emulated: routing and multi-hop, broadcast and group addressing, NWK address
-conflicts, APS security processing (``aps_security`` is carried, not enforced), joining
-and key establishment (an attached radio is joined), duty cycles.
+conflicts, beacons and scans, NWK Leave commands on air, the ciphers themselves (keys are
+compared, not used; captures encrypt), key establishment (CBKE runs above the radio and
+reports its result with ``key_established``), duty cycles.
 """
 
 from __future__ import annotations
@@ -63,8 +112,10 @@ from __future__ import annotations
 # ---------------------------------------------------------------------------
 import asyncio
 import collections
+import inspect
 import itertools
 import logging
+import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
@@ -74,8 +125,14 @@ from typing import Any, Self
 from gfi.errors import RadioError, RadioLost
 
 from .base import (
+    APS_CMD_TRANSPORT_KEY,
     EUI64_UNKNOWN,
+    KEY_TYPE_STANDARD_NETWORK_KEY,
+    MAC_CMD_ASSOCIATION_REQUEST,
+    MAC_CMD_ASSOCIATION_RESPONSE,
     NWK_UNKNOWN,
+    AdmissionDecision,
+    AdmissionHook,
     AirFrame,
     AirKind,
     DeliveryFailed,
@@ -85,9 +142,15 @@ from .base import (
     FrameSink,
     HanFrame,
     JoinEvent,
+    JoinFailed,
+    JoinFailure,
+    JoinRequest,
+    JoinResult,
     LeaveEvent,
     RadioEvent,
     TapRegistry,
+    check_key,
+    link_key_proof,
     normalize_eui64,
 )
 from .faults import FaultSpec, LinkFaults, TransmitFate
@@ -114,6 +177,23 @@ DEFAULT_RETRY_INTERVAL = 54 * 16e-6
 DEFAULT_INDIRECT_TIMEOUT = 0x01F4 * 0.01536
 #: the APS extended header's block number is one octet
 MAX_BLOCKS = 255
+#: how long ``join`` waits for the whole exchange by default
+DEFAULT_JOIN_TIMEOUT = 5.0
+#: the coordinator's NWK address (ZigBee 05-3474 §3.6.1.1)
+COORDINATOR_NWK = 0x0000
+# fmt: off
+#: association status (IEEE 802.15.4-2006 §7.3.2.3)
+ASSOCIATION_SUCCESS      = 0x00
+ASSOCIATION_DENIED       = 0x02  # PAN access denied
+#: capability information (IEEE 802.15.4-2006 §7.3.1.2)
+CAPABILITY_MAINS_POWER   = 0x04
+CAPABILITY_RX_ON_IDLE    = 0x08
+CAPABILITY_ALLOCATE_ADDR = 0x80
+#: ZDO Device_annce (ZigBee 05-3474 §2.4.3.1.11)
+ZDO_PROFILE              = 0x0000
+ZDO_DEVICE_ANNCE         = 0x0013
+ZDO_ENDPOINT             = 0x00
+# fmt: on
 
 # ---------------------------------------------------------------------------
 # Classes
@@ -148,6 +228,12 @@ class HanStats:
     sink_errors: int = 0
     #: frames that arrived for a radio that had closed meanwhile
     discarded: int = 0
+    #: joins completed (rejoins included)
+    joins: int = 0
+    #: joins that failed (refused, wrong key, timeout, lost frames, …)
+    join_failures: int = 0
+    #: devices that left or were removed (closing a joined radio included)
+    leaves: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -199,11 +285,15 @@ class _TxQueue:
 class _Message:
     """One APS frame in flight."""
 
-    __slots__ = ("block", "blocks", "done", "expiry", "failed", "frame", "future", "mac_seq",
-                 "nwk_seq", "queue", "received", "receiver", "sender")
+    __slots__ = ("aps_key", "block", "blocks", "done", "expiry", "failed", "frame", "future",
+                 "kind", "mac_seq", "nwk_security", "nwk_seq", "on_done", "queue", "received",
+                 "receiver", "sender")
 
     def __init__(self, frame: HanFrame, sender: VirtualRadio, receiver: VirtualRadio,
-                 blocks: list[bytes], future: asyncio.Future[None]):
+                 blocks: list[bytes], future: asyncio.Future[None], *,
+                 kind: AirKind = AirKind.DATA, aps_key: bytes | None = None,
+                 nwk_security: bool = True,
+                 on_done: Callable[[BaseException | None], None] | None = None):
         self.frame = frame
         self.sender = sender
         self.receiver = receiver
@@ -217,10 +307,44 @@ class _Message:
         self.failed = False
         self.expiry: int | None = None
         self.queue: _TxQueue | None = None
+        self.kind = kind
+        self.aps_key = aps_key
+        self.nwk_security = nwk_security
+        #: set for the HAN's own frames (joins): called by ``_finish`` instead of
+        #: delivering to a sink
+        self.on_done = on_done
 
     @property
     def fragmented(self) -> bool:
         return len(self.blocks) > 1
+
+    @property
+    def system(self) -> bool:
+        """One of the HAN's own frames (a join step), not an APS data frame of a user."""
+        return self.on_done is not None
+
+
+class _Join:
+    """One join in progress (see the module docstring for the steps)."""
+
+    __slots__ = ("admission", "done", "future", "key", "msgs", "nwk", "radio", "request",
+                 "stage", "tc", "tc_key", "timeout", "timer")
+
+    def __init__(self, radio: VirtualRadio, tc: VirtualRadio, key: bytes, request: JoinRequest,
+                 future: asyncio.Future[JoinResult], timeout: float):
+        self.radio = radio
+        self.tc = tc
+        self.key = key
+        self.request = request
+        self.future = future
+        self.timeout = timeout
+        self.nwk = radio.reserved_nwk
+        self.tc_key: bytes | None = None
+        self.admission: asyncio.Future[AdmissionDecision] | None = None
+        self.timer: int | None = None
+        self.msgs: set[_Message] = set()
+        self.stage = "association request"
+        self.done = False
 
 
 @dataclass(slots=True)
@@ -235,13 +359,26 @@ class VirtualRadio:
 
     Received frames go to the sink set with :meth:`set_sink`; while no sink is set they
     wait in a backlog that :meth:`receive` reads (and that a later ``set_sink`` flushes).
+
+    A device radio implements :class:`~gfi.radio.base.JoiningRadio` (``join``,
+    ``leave``); the coordinator implements :class:`~gfi.radio.base.TrustCentreRadio`
+    (``set_admission``, ``permit_joining``, ``remove``, ``key_established``).
     """
 
     def __init__(self, han: VirtualHan, eui64: str, nwk: int, *, sleepy: bool,
-                 parent: VirtualRadio | None, loop: asyncio.AbstractEventLoop):
+                 parent: VirtualRadio | None, loop: asyncio.AbstractEventLoop,
+                 coordinator: bool = False):
         self._han = han
         self._eui64 = eui64
-        self._nwk = nwk
+        #: the NWK address the HAN assigns when this radio joins
+        self._reserved_nwk = nwk
+        self._nwk = NWK_UNKNOWN
+        self._joined = False
+        self._network_key: bytes | None = None
+        self._coordinator = coordinator
+        self._admission: AdmissionHook | None = None
+        #: permit-join windows: EUI-64 (None = any device) → end time on the HAN's clock
+        self._permits: dict[str | None, float] = {}
         self.sleepy = sleepy
         #: the router that holds frames for this sleepy device (informational)
         self.parent = parent
@@ -252,6 +389,7 @@ class VirtualRadio:
         self._arrived = asyncio.Event()
         self._terminated: asyncio.Future[None] = loop.create_future()
         self._aps_counter = itertools.count()
+        self._zdo_seq = itertools.count()
         self._nwk_seq = itertools.count()
         self._mac_seq = itertools.count()
         self._txq = _TxQueue(han, f"{eui64} MAC")
@@ -272,16 +410,37 @@ class VirtualRadio:
         return self._han
 
     @property
+    def joined(self) -> bool:
+        """On the network: the coordinator always, a device once ``join`` succeeded."""
+        return self._joined
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self._coordinator
+
+    @property
+    def reserved_nwk(self) -> int:
+        """The NWK address this radio has, or gets when it joins (``nwk`` is 0xFFFE until
+        then)."""
+        return self._reserved_nwk
+
+    @property
+    def network_key(self) -> bytes | None:
+        """The network key, once delivered by the trust centre."""
+        return self._network_key
+
+    @property
     def terminated(self) -> asyncio.Future[None]:
         return self._terminated
 
     async def send(self, frame: HanFrame) -> None:
         """Deliver ``frame``; return once its destination has it (MAC-acknowledged).
 
-        Raises :class:`~gfi.radio.base.DeliveryFailed` (unknown destination, no ack
-        after the MAC retries, indirect-queue timeout, destination left, payload too
-        large), :class:`~gfi.errors.RadioLost` if this radio is or gets closed, and
-        :class:`~gfi.radio.base.FrameError` for a frame claiming another source.
+        Raises :class:`~gfi.radio.base.DeliveryFailed` (not joined, unknown or unjoined
+        destination, no APS link key, no ack after the MAC retries, indirect-queue
+        timeout, destination left, payload too large), :class:`~gfi.errors.RadioLost` if
+        this radio is or gets closed, and :class:`~gfi.radio.base.FrameError` for a frame
+        claiming another source.
         """
         await self._han._send(self, frame)
 
@@ -303,6 +462,87 @@ class VirtualRadio:
     async def __aexit__(self, exc_type: type[BaseException] | None,
                         exc: BaseException | None, tb: TracebackType | None) -> None:
         await self.close()
+
+    # -- joining (device side) ------------------------------------------------------------
+    async def join(self, link_key: bytes | str, *,
+                   timeout: float = DEFAULT_JOIN_TIMEOUT) -> JoinResult:
+        """Join the network with the pre-configured link key (ZigBee 05-3474 §4.6.3.2).
+
+        ``link_key`` is the key derived from the device's install code (16 bytes or 32
+        hex digits). Returns once the trust centre delivered the network key and the
+        Device_annce was acknowledged; raises :class:`~gfi.radio.base.JoinFailed` with a
+        :class:`~gfi.radio.base.JoinFailure` reason (no coordinator, permit joining
+        closed, refused, link key mismatch, timeout, frames lost), never waiting longer
+        than ``timeout`` seconds. Cancelling the call abandons the join.
+        """
+        return await self._han._join(self, link_key, timeout)
+
+    async def leave(self) -> None:
+        """NLME-LEAVE (§3.2.2.16): leave the network; the others get a LeaveEvent.
+
+        Frames in flight to or from this radio fail. It can ``join`` again.
+        """
+        self._han._leave(self, removed=False)
+
+    # -- trust centre (coordinator side) ----------------------------------------------------
+    def set_admission(self, hook: AdmissionHook | None) -> None:
+        """Who may join: ``hook(JoinRequest)`` returns an AdmissionDecision (or an
+        awaitable of one). Without a hook, join requests go unanswered (they time out)."""
+        self._require_coordinator("set_admission")
+        self._admission = hook
+
+    def permit_joining(self, duration_s: float, eui64: str | None = None) -> None:
+        """Open the permit-join window for ``duration_s`` seconds (NLME-PERMIT-JOINING,
+        §3.2.2.5; ``math.inf`` = until closed) for any device, or only for ``eui64``.
+
+        ``0`` closes it: without ``eui64`` every window, general and per device, closes.
+        Per-device windows add up (several devices can be waiting to join, as after
+        several CCS01); joining is closed until this is called.
+        """
+        self._require_coordinator("permit_joining")
+        if (not isinstance(duration_s, int | float) or isinstance(duration_s, bool)
+                or math.isnan(duration_s) or duration_s < 0):
+            raise RadioError(f"permit_joining duration must be seconds >= 0, not {duration_s!r}")
+        eui = None if eui64 is None else normalize_eui64(eui64)
+        if duration_s == 0:
+            if eui is None:
+                self._permits.clear()
+            else:
+                self._permits.pop(eui, None)
+        else:
+            self._permits[eui] = self._han.now() + duration_s
+        logger.info("%s: permit joining %s for %s", self._han.name,
+                    f"{duration_s:g} s" if duration_s else "closed", eui or "any device")
+
+    def joining_permitted(self, eui64: str) -> bool:
+        """Would a join request from ``eui64`` be let through to the admission hook now?"""
+        now = self._han.now()
+        eui = normalize_eui64(eui64)
+        return any(now < self._permits.get(key, -math.inf) for key in (None, eui))
+
+    async def remove(self, eui64: str) -> bool:
+        """Take a device off the network (the trust centre's APS Remove Device /
+        NWK leave request, §4.4.9.6): it gets a LeaveEvent with ``removed=True``, so do
+        the others. A join in progress is refused. Returns whether it was joined."""
+        self._require_coordinator("remove")
+        return self._han._remove(self, self._han.radio(eui64))
+
+    def key_established(self, eui64: str, link_key: bytes | str) -> None:
+        """Replace the link key shared with ``eui64`` (the result of CBKE, SE 1.4
+        §5.4.1); frames sent from now on use it."""
+        self._require_coordinator("key_established")
+        device = self._han.radio(eui64)
+        if not device.joined:
+            raise RadioError(f"{device.eui64} has not joined {self._han.name!r}: "
+                             "no link key to replace")
+        self._han.set_link_key(self, device, link_key)
+
+    def _require_coordinator(self, what: str) -> None:
+        if not self._coordinator:
+            raise RadioError(f"{what}() is for the coordinator (trust centre); "
+                             f"{self._eui64} is not it")
+        if self.closed:
+            raise RadioLost(f"radio {self._eui64} is closed")
 
     # -- extras -----------------------------------------------------------------------
     async def receive(self, timeout: float | None = None) -> HanFrame:
@@ -350,6 +590,7 @@ class VirtualRadio:
 
     def __repr__(self) -> str:
         kind = " sleepy" if self.sleepy else ""
+        kind += " coordinator" if self._coordinator else ("" if self._joined else " unjoined")
         return f"<VirtualRadio {self._eui64}/{self._nwk:#06x}{kind} on {self._han.name}>"
 
     # -- used by the HAN (always from an event-loop callback) ---------------------------
@@ -389,6 +630,21 @@ class VirtualRadio:
     def _next_aps_counter(self) -> int:
         return next(self._aps_counter) & 0xFF
 
+    def _next_zdo_seq(self) -> int:
+        return next(self._zdo_seq) & 0xFF
+
+    def _capability(self) -> int:
+        """MAC capability information of an end device (802.15.4-2006 §7.3.1.2)."""
+        awake = 0 if self.sleepy else CAPABILITY_MAINS_POWER | CAPABILITY_RX_ON_IDLE
+        return CAPABILITY_ALLOCATE_ADDR | awake
+
+    def _permit_detail(self, eui64: str) -> str:
+        now = self._han.now()
+        open_for = sorted(k for k, end in self._permits.items() if k is not None and now < end)
+        if open_for:
+            return f"permit joining is open only for {', '.join(open_for)}, not {eui64}"
+        return "permit joining is closed (coordinator.permit_joining() opens it)"
+
     def _next_nwk_seq(self) -> int:
         return next(self._nwk_seq) & 0xFF
 
@@ -415,6 +671,9 @@ class VirtualHan:
         lqi: int = 255,
         rssi: int = -45,
         trace: bool = False,
+        require_join: bool = True,
+        enforce_aps_security: bool = True,
+        network_key: bytes | str | None = None,
     ):
         if not 1 <= block_size <= max_aps_payload:
             raise RadioError(f"block_size {block_size} must be in 1..max_aps_payload "
@@ -436,6 +695,13 @@ class VirtualHan:
         self.duplicate_rejection = duplicate_rejection
         self.lqi = lqi
         self.rssi = rssi
+        #: devices must ``join`` before they can send or receive (False: attached = joined)
+        self.require_join = require_join
+        #: frames with ``aps_security`` need a link key between their ends
+        self.enforce_aps_security = enforce_aps_security
+        #: the network key the trust centre hands out (generated from ``seed`` if not given)
+        self.network_key = (check_key(network_key, "network key") if network_key is not None
+                            else random.Random(f"{seed}:network-key").randbytes(16))
         self.stats = HanStats()
         #: TraceEvents when ``trace=True``
         self.trace: list[TraceEvent] | None = [] if trace else None
@@ -452,6 +718,16 @@ class VirtualHan:
         self._links: dict[tuple[str, str], LinkFaults | None] = {}
         self._held: dict[tuple[str, str], _Held] = {}
         self._in_flight: set[_Message] = set()
+        self._coordinator: VirtualRadio | None = None
+        self._joins: dict[str, _Join] = {}
+        #: APS link keys, by the pair of EUI-64s that share them
+        self._link_keys: dict[frozenset[str], bytes] = {}
+        #: EUI-64s that have been on this network (a later join is a rejoin)
+        self._ever_joined: set[str] = set()
+        #: NWK address each EUI-64 had, reused when it attaches again
+        self._nwk_of: dict[str, int] = {}
+        self._key_rng = random.Random(f"{seed}:link-keys")
+        self._nonce_rng = random.Random(f"{seed}:join-nonce")
         self._pending: dict[int, asyncio.Handle] = {}
         self._tokens = itertools.count(1)
         self._taps = TapRegistry()
@@ -462,11 +738,15 @@ class VirtualHan:
 
     # -- topology -----------------------------------------------------------------------
     def attach(self, eui64: str, nwk: int | None = None, *, sleepy: bool = False,
-               parent: VirtualRadio | None = None) -> VirtualRadio:
-        """Join a new endpoint; its NWK address is allocated when ``nwk`` is None.
+               parent: VirtualRadio | None = None, coordinator: bool = False) -> VirtualRadio:
+        """Put a new endpoint on the air; its NWK address is allocated when ``nwk`` is None
+        (an EUI-64 attached before gets its old address back when it is free).
 
-        Must be called with an event loop running. Other radios' event sinks get a
-        :class:`~gfi.radio.base.JoinEvent`.
+        ``coordinator=True``, or ``nwk=0x0000``, makes it the coordinator and trust
+        centre (at most one per HAN): it is joined at once. Another radio is joined at
+        once only with ``require_join=False``; otherwise it must ``await join(key)``.
+        When a radio is joined, other radios' event sinks get a
+        :class:`~gfi.radio.base.JoinEvent`. Must be called with an event loop running.
         """
         loop = asyncio.get_running_loop()
         if self._closed:
@@ -483,22 +763,48 @@ class VirtualHan:
         if eui in self._by_eui:
             raise RadioError(f"EUI-64 {eui} is already attached to {self.name!r}")
         if nwk is None:
-            nwk = self._allocate_nwk()
-        elif not isinstance(nwk, int) or not 0 <= nwk <= 0xFFF7:
+            previous = self._nwk_of.get(eui)
+            if coordinator:
+                nwk = COORDINATOR_NWK
+            elif (previous is not None and previous != COORDINATOR_NWK
+                  and previous not in self._by_nwk):
+                nwk = previous
+            else:
+                nwk = self._allocate_nwk()
+        elif not isinstance(nwk, int) or isinstance(nwk, bool) or not 0 <= nwk <= 0xFFF7:
             raise FrameError(f"NWK address {nwk!r} is not a unicast address (0..0xFFF7)")
         elif nwk in self._by_nwk:
             raise RadioError(f"NWK address {nwk:#06x} is already used by "
                              f"{self._by_nwk[nwk].eui64} on {self.name!r}")
+        if nwk == COORDINATOR_NWK:
+            coordinator = True
+        if coordinator:
+            if nwk != COORDINATOR_NWK:
+                raise FrameError(f"the coordinator's NWK address is {COORDINATOR_NWK:#06x}, "
+                                 f"not {nwk:#06x} (ZigBee 05-3474 §3.6.1.1)")
+            if sleepy:
+                raise RadioError("the coordinator cannot be a sleepy end device")
+            if self._coordinator is not None:
+                raise RadioError(f"{self.name!r} already has a coordinator "
+                                 f"({self._coordinator.eui64})")
         if sleepy and parent is None:
-            parent = next((r for r in self._by_eui.values() if not r.sleepy), None)
-        radio = VirtualRadio(self, eui, nwk, sleepy=sleepy, parent=parent, loop=loop)
+            parent = self._coordinator or next(
+                (r for r in self._by_eui.values() if not r.sleepy), None)
+        radio = VirtualRadio(self, eui, nwk, sleepy=sleepy, parent=parent, loop=loop,
+                             coordinator=coordinator)
         self._by_eui[eui] = radio
         self._by_nwk[nwk] = radio
-        logger.info("%s: %s joined as %#06x%s", self.name, eui, nwk, " (sleepy)" if sleepy else "")
-        event = JoinEvent(eui, nwk, sleepy, self.now())
-        for other in self._by_eui.values():
-            if other is not radio:
-                self._later(0.0, other._event, event)
+        self._nwk_of[eui] = nwk
+        if coordinator:
+            self._coordinator = radio
+            logger.info("%s: %s is the coordinator and trust centre", self.name, eui)
+        if coordinator or not self.require_join:
+            self._announce_joined(radio)
+            if not self.require_join:
+                self._pre_joined_keys(radio)
+        else:
+            logger.info("%s: %s attached (NWK %#06x when it joins)%s", self.name, eui, nwk,
+                        " (sleepy)" if sleepy else "")
         return radio
 
     def allocate_eui64(self) -> str:
@@ -512,6 +818,42 @@ class VirtualHan:
     @property
     def radios(self) -> tuple[VirtualRadio, ...]:
         return tuple(self._by_eui.values())
+
+    @property
+    def coordinator(self) -> VirtualRadio | None:
+        """The coordinator and trust centre, if one is attached."""
+        return self._coordinator
+
+    # -- APS link keys ------------------------------------------------------------------
+    def link_key(self, a: Any, b: Any) -> bytes | None:
+        """The APS link key shared by ``a`` and ``b`` (radios, EUI-64s or NWK addresses)."""
+        return self._link_keys.get(self._pair(a, b))
+
+    def set_link_key(self, a: Any, b: Any, key: bytes | str | None) -> None:
+        """Install (or with ``None`` forget) the APS link key between ``a`` and ``b``: an
+        application link key between two devices, or a key replaced by CBKE."""
+        pair = self._pair(a, b)
+        if key is None:
+            self._link_keys.pop(pair, None)
+        else:
+            self._link_keys[pair] = check_key(key)
+        logger.info("%s: link key %s between %s", self.name,
+                    "removed" if key is None else "set", " and ".join(sorted(pair)))
+
+    @property
+    def link_keys(self) -> dict[tuple[str, str], bytes]:
+        """Every link key, by the (sorted) pair of EUI-64s that share it."""
+        keys: dict[tuple[str, str], bytes] = {}
+        for pair, key in self._link_keys.items():
+            a, b = sorted(pair)
+            keys[(a, b)] = key
+        return keys
+
+    def _pair(self, a: Any, b: Any) -> frozenset[str]:
+        ends = (self._end(a), self._end(b))
+        if ends[0] is None or ends[1] is None or ends[0] == ends[1]:
+            raise RadioError(f"a link key is shared by two different devices, not {a!r}, {b!r}")
+        return frozenset((ends[0], ends[1]))
 
     def radio(self, address: str | int) -> VirtualRadio:
         """The attached radio with this EUI-64 (str) or NWK address (int)."""
@@ -566,14 +908,17 @@ class VirtualHan:
         return self._loop.time() if self._loop is not None else 0.0
 
     def is_idle(self) -> bool:
-        """No frame in flight, none held back, no callback or timer pending."""
-        return not (self._pending or self._in_flight or self._held)
+        """No frame in flight, none held back, no join in progress, no callback or timer
+        pending."""
+        return not (self._pending or self._in_flight or self._held or self._joins)
 
     def describe_pending(self) -> list[str]:
         """What keeps the HAN from being clean, one line per item."""
         lines = [f"in flight: {m.frame.describe()} (block {m.block + 1}/{len(m.blocks)})"
                  for m in self._in_flight]
         lines += [f"held back (reorder): {h.frame.describe()}" for h in self._held.values()]
+        lines += [f"join of {j.radio.eui64} in progress ({j.stage})"
+                  for j in self._joins.values()]
         if self._pending:
             lines.append(f"{len(self._pending)} callback(s)/timer(s) pending")
         lines += [f"error: {e!r}" for e in self.errors]
@@ -701,6 +1046,17 @@ class VirtualHan:
                     f"cannot deliver {frame.describe()}: {FailureReason.UNKNOWN_DESTINATION} "
                     f"(no device with NWK address {frame.dst_nwk:#06x} on {self.name!r})",
                     reason=FailureReason.UNKNOWN_DESTINATION, frame=frame)
+        if by_eui is not None and not by_eui.joined:
+            raise DeliveryFailed(
+                f"cannot deliver {frame.describe()}: {FailureReason.UNKNOWN_DESTINATION} "
+                f"({frame.dst_eui64} is on {self.name!r} but has not joined)",
+                reason=FailureReason.UNKNOWN_DESTINATION, frame=frame)
+        if by_nwk is not None and not by_nwk.joined:
+            raise DeliveryFailed(
+                f"cannot deliver {frame.describe()}: {FailureReason.UNKNOWN_DESTINATION} "
+                f"(no device with NWK address {frame.dst_nwk:#06x} on {self.name!r}: "
+                f"{by_nwk.eui64} gets it when it joins)",
+                reason=FailureReason.UNKNOWN_DESTINATION, frame=frame)
         if by_eui is not None and by_nwk is not None and by_eui is not by_nwk:
             raise DeliveryFailed(
                 f"cannot deliver {frame.describe()}: {FailureReason.UNKNOWN_DESTINATION} "
@@ -739,7 +1095,13 @@ class VirtualHan:
             value = getattr(frame, name)
             if value not in (mine, unknown):
                 raise FrameError(f"{name} {value!r} is not this radio's address {mine!r}")
+        if not radio.joined:
+            raise DeliveryFailed(
+                f"cannot send {frame.describe()}: {FailureReason.NOT_JOINED} ({radio.eui64} "
+                f"has not joined {self.name!r}: await radio.join(link_key) first)",
+                reason=FailureReason.NOT_JOINED, frame=frame)
         receiver = self._resolve(frame)
+        aps_key = self._aps_key(radio, receiver, frame)
         sequence = radio._next_aps_counter() if frame.sequence is None else frame.sequence
         frame = replace(frame, src_eui64=radio.eui64, src_nwk=radio.nwk,
                         dst_eui64=receiver.eui64, dst_nwk=receiver.nwk, sequence=sequence,
@@ -758,7 +1120,7 @@ class VirtualHan:
         future: asyncio.Future[None] = self._loop.create_future()
         # retrieve the exception even if the sender gave up waiting (cancelled)
         future.add_done_callback(lambda f: f.cancelled() or f.exception())
-        msg = _Message(frame, radio, receiver, blocks, future)
+        msg = _Message(frame, radio, receiver, blocks, future, aps_key=aps_key)
         self._in_flight.add(msg)
         self.stats.sent += 1
         self._trace_event("send", radio.eui64, receiver.eui64, sequence,
@@ -775,6 +1137,26 @@ class VirtualHan:
         if self._idle is not None:
             self._idle.clear()
         await asyncio.shield(future)
+
+    def _aps_key(self, sender: VirtualRadio, receiver: VirtualRadio,
+                 frame: HanFrame) -> bytes | None:
+        """The link key securing ``frame`` (None without APS security); raises
+        ``DeliveryFailed`` (``NO_LINK_KEY``) when one is needed and missing."""
+        if not frame.aps_security:
+            return None
+        key = self._link_keys.get(frozenset((sender.eui64, receiver.eui64)))
+        if key is not None or not self.enforce_aps_security:
+            return key
+        tc = self._coordinator
+        if (tc is not None and tc is not sender and tc is not receiver
+                and frozenset((tc.eui64, sender.eui64)) in self._link_keys
+                and frozenset((tc.eui64, receiver.eui64)) in self._link_keys):
+            return None  # device to device: the trust centre's keys are taken as enough
+        raise DeliveryFailed(
+            f"cannot deliver {frame.describe()}: {FailureReason.NO_LINK_KEY} between "
+            f"{sender.eui64} and {receiver.eui64} (join first, set one with "
+            "set_link_key/key_established, send with aps_security=False, or create the HAN "
+            "with enforce_aps_security=False)", reason=FailureReason.NO_LINK_KEY, frame=frame)
 
     def _transmit(self, msg: _Message, attempt: int) -> None:
         if msg.done:
@@ -811,22 +1193,24 @@ class VirtualHan:
         self._later(fate.delay, self._arrive, msg, block, fate.chunk, attempt, fate.duplicate)
 
     def _emit(self, msg: _Message, block: int, chunk: bytes, attempt: int, lost: bool,
-              kind: AirKind = AirKind.DATA) -> None:
+              kind: AirKind | None = None) -> None:
         if not self._taps.taps:
             return
+        kind = msg.kind if kind is None else kind
         if kind is AirKind.APS_ACK:
             mac_seq, nwk_seq = msg.receiver._next_mac_seq(), msg.receiver._next_nwk_seq()
         else:
             mac_seq, nwk_seq = msg.mac_seq, msg.nwk_seq
         self._taps.emit(AirFrame(msg.frame, kind, block, len(msg.blocks), chunk, mac_seq,
-                                 nwk_seq, attempt, lost, self.now()))
+                                 nwk_seq, attempt, lost, self.now(), aps_key=msg.aps_key,
+                                 nwk_security=msg.nwk_security))
 
     def _arrive(self, msg: _Message, block: int, chunk: bytes, attempt: int,
                 duplicate_follows: bool) -> None:
         if msg.failed:
             return  # failed meanwhile (destination left, HAN closed)
         if block in msg.received:  # a duplicate of this block
-            if msg.fragmented:
+            if msg.fragmented or msg.system:
                 self._trace_event("dup-absorbed", msg.sender.eui64, msg.receiver.eui64,
                                   msg.frame.sequence or 0, block, attempt)
             elif self.duplicate_rejection:
@@ -846,7 +1230,8 @@ class VirtualHan:
             msg.block = block + 1
             self._later(0.0, self._transmit, msg, 0)
             return
-        self._deliver_up(msg, self._reassembled(msg))
+        if not msg.system:  # the HAN's own frames go to on_done, not to a sink
+            self._deliver_up(msg, self._reassembled(msg))
         self._finish(msg, None)
 
     def _reassembled(self, msg: _Message) -> HanFrame:
@@ -907,44 +1292,387 @@ class VirtualHan:
             if not msg.future.done():
                 msg.future.set_result(None)
         else:
-            self.stats.failed += 1
             self._trace_event("failed", msg.sender.eui64, msg.receiver.eui64,
                               msg.frame.sequence or 0, detail=str(getattr(error, "reason", "")))
-            logger.warning("%s: %s", self.name, error)
+            if msg.system:
+                logger.debug("%s: %s %s failed: %s", self.name, msg.kind.value,
+                             msg.frame.describe(), error)
+            else:
+                self.stats.failed += 1
+                logger.warning("%s: %s", self.name, error)
             if not msg.future.done():
                 msg.future.set_exception(error)
+        if msg.on_done is not None:
+            msg.on_done(error)
         self._check_idle()
 
     def _detach(self, radio: VirtualRadio) -> None:
         if radio.closed:
             return
         radio.closed = True
+        for join in list(self._joins.values()):
+            if join.radio is radio:
+                self._fail_join(join, RadioLost(f"radio {radio.eui64} closed while joining"))
+            elif join.tc is radio:
+                self._fail_join(join, JoinFailed(
+                    f"{join.radio.eui64} could not join {self.name!r}: "
+                    f"{JoinFailure.NO_NETWORK} (the coordinator closed)",
+                    reason=JoinFailure.NO_NETWORK, eui64=join.radio.eui64))
+        was_joined, nwk = radio.joined, radio.reserved_nwk
         self._by_eui.pop(radio.eui64, None)
-        self._by_nwk.pop(radio.nwk, None)
+        self._by_nwk.pop(radio.reserved_nwk, None)
+        if radio is self._coordinator:
+            self._coordinator = None
         self._links.clear()
+        self._drop_traffic(radio, lambda msg: RadioLost(
+            f"radio {radio.eui64} closed while sending {msg.frame.describe()}"))
+        if was_joined:
+            self._unjoin(radio)
+        radio._arrived.set()
+        if not radio.terminated.done():
+            radio.terminated.set_result(None)
+        logger.info("%s: %s (%#06x) closed", self.name, radio.eui64, nwk)
+        if was_joined and not self._closed:
+            self.stats.leaves += 1
+            event = LeaveEvent(radio.eui64, nwk, self.now())
+            for other in self._by_eui.values():
+                self._later(0.0, other._event, event)
+        self._check_idle()
+
+    def _drop_traffic(self, radio: VirtualRadio,
+                      sender_error: Callable[[_Message], BaseException]) -> None:
+        """Fail the data frames in flight to or from ``radio``; release frames held back
+        for others."""
         for msg in list(self._in_flight):
+            if msg.system:
+                continue  # a join's frames: failed with their join
             if msg.receiver is radio:
                 self._finish(msg, DeliveryFailed(
                     f"cannot deliver {msg.frame.describe()}: "
                     f"{FailureReason.DESTINATION_LEFT}",
                     reason=FailureReason.DESTINATION_LEFT, frame=msg.frame))
             elif msg.sender is radio:
-                self._finish(msg, RadioLost(f"radio {radio.eui64} closed while sending "
-                                            f"{msg.frame.describe()}"))
+                self._finish(msg, sender_error(msg))
         for key in [k for k in self._held if radio.eui64 in k]:
             held = self._held.pop(key)
             self._cancel(held.token)
             if held.receiver is not radio:
                 self._later(0.0, held.receiver._deliver, held.frame)
-        radio._arrived.set()
-        if not radio.terminated.done():
-            radio.terminated.set_result(None)
-        logger.info("%s: %s (%#06x) left", self.name, radio.eui64, radio.nwk)
-        if not self._closed:
-            event = LeaveEvent(radio.eui64, radio.nwk, self.now())
-            for other in self._by_eui.values():
+
+    # -- internals: joined state ---------------------------------------------------------------
+    def _announce_joined(self, radio: VirtualRadio, *, rejoin: bool | None = None) -> JoinEvent:
+        """Mark ``radio`` joined and tell every other radio (from the event loop)."""
+        if rejoin is None:
+            rejoin = radio.eui64 in self._ever_joined
+        radio._joined = True
+        radio._nwk = radio.reserved_nwk
+        radio._network_key = self.network_key
+        self._ever_joined.add(radio.eui64)
+        logger.info("%s: %s joined as %#06x%s%s", self.name, radio.eui64, radio.nwk,
+                    " (sleepy)" if radio.sleepy else "", " (rejoin)" if rejoin else "")
+        event = JoinEvent(radio.eui64, radio.nwk, radio.sleepy, self.now(), rejoin)
+        for other in self._by_eui.values():
+            if other is not radio:
+                self._later(0.0, other._event, event)
+        return event
+
+    def _unjoin(self, radio: VirtualRadio) -> None:
+        radio._joined = False
+        radio._nwk = NWK_UNKNOWN
+        radio._network_key = None
+        for pair in [p for p in self._link_keys if radio.eui64 in p]:
+            del self._link_keys[pair]
+
+    def _pre_joined_keys(self, radio: VirtualRadio) -> None:
+        """``require_join=False``: give each device a link key with the coordinator, as if
+        it had joined (generated from the HAN's seed)."""
+        tc = self._coordinator
+        if tc is None:
+            return
+        devices = [r for r in self._by_eui.values() if r is not tc] if radio is tc else [radio]
+        for device in devices:
+            pair = frozenset((tc.eui64, device.eui64))
+            if pair not in self._link_keys:
+                self._link_keys[pair] = self._key_rng.randbytes(16)
+
+    # -- internals: joining ----------------------------------------------------------------------
+    async def _join(self, radio: VirtualRadio, link_key: bytes | str,
+                    timeout: float) -> JoinResult:
+        key = check_key(link_key)
+        if radio.closed or self._closed:
+            raise RadioLost(f"radio {radio.eui64} is closed; cannot join")
+        if radio.is_coordinator:
+            raise RadioError(f"{radio.eui64} is the coordinator: it formed {self.name!r} and "
+                             "does not join")
+        if radio.joined:
+            raise RadioError(f"{radio.eui64} has already joined {self.name!r}; leave() first")
+        if radio.eui64 in self._joins:
+            raise RadioError(f"a join of {radio.eui64} is already in progress")
+        if (not isinstance(timeout, int | float) or isinstance(timeout, bool)
+                or not 0 < timeout < math.inf):
+            raise RadioError(f"join timeout must be a finite number of seconds > 0, "
+                             f"not {timeout!r}")
+        tc = self._coordinator
+        if tc is None:
+            self.stats.join_failures += 1
+            raise JoinFailed(f"{radio.eui64} could not join {self.name!r}: "
+                             f"{JoinFailure.NO_NETWORK}", reason=JoinFailure.NO_NETWORK,
+                             eui64=radio.eui64)
+        assert self._loop is not None
+        nonce = self._nonce_rng.randbytes(16)
+        request = JoinRequest(radio.eui64, radio.sleepy, radio.eui64 in self._ever_joined,
+                              nonce, link_key_proof(key, radio.eui64, nonce), self.now())
+        future: asyncio.Future[JoinResult] = self._loop.create_future()
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())
+        join = _Join(radio, tc, key, request, future, timeout)
+        self._joins[radio.eui64] = join
+        join.timer = self._later(timeout, self._join_timeout, join)
+        self._trace_event("join", radio.eui64, tc.eui64, 0, detail="rejoin" if request.rejoin
+                          else "")
+        logger.info("%s: %s asks %s to join%s", self.name, radio.eui64, tc.eui64,
+                    " (rejoin)" if request.rejoin else "")
+        self._join_frame(join, radio, tc, AirKind.MAC_COMMAND,
+                         bytes([MAC_CMD_ASSOCIATION_REQUEST, radio._capability()]),
+                         self._on_association_request)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            self._fail_join(join, RadioError(f"join of {radio.eui64} cancelled"))
+            raise
+
+    def _join_frame(self, join: _Join, sender: VirtualRadio, receiver: VirtualRadio,
+                    kind: AirKind, payload: bytes, then: Callable[[_Join], None], *,
+                    aps_key: bytes | None = None, dst_nwk: int | None = None,
+                    **frame: Any) -> None:
+        """Send one frame of the join exchange; ``then(join)`` once it is acknowledged."""
+        assert self._loop is not None
+        aps = kind is not AirKind.MAC_COMMAND
+        frame.setdefault("profile_id", 0)
+        frame.setdefault("cluster_id", 0)
+        hanframe = HanFrame(
+            dst_eui64=receiver.eui64, src_eui64=sender.eui64, src_nwk=sender.nwk,
+            dst_nwk=receiver.nwk if dst_nwk is None else dst_nwk, src_ep=0, dst_ep=0,
+            payload=payload, aps_security=aps_key is not None, aps_ack_requested=False,
+            sequence=sender._next_aps_counter() if aps else 0, timestamp=self.now(), **frame)
+        future: asyncio.Future[None] = self._loop.create_future()
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+        def done(error: BaseException | None) -> None:
+            join.msgs.discard(msg)
+            if join.done:
+                return
+            if error is not None:
+                self._fail_join(join, JoinFailed(
+                    f"{join.radio.eui64} could not join {self.name!r}: {JoinFailure.NO_ACK} "
+                    f"({join.stage}: {error})", reason=JoinFailure.NO_ACK,
+                    eui64=join.radio.eui64))
+                return
+            then(join)
+
+        msg = _Message(hanframe, sender, receiver, [payload], future, kind=kind,
+                       aps_key=aps_key, nwk_security=kind is not AirKind.APS_COMMAND,
+                       on_done=done)
+        join.msgs.add(msg)
+        self._in_flight.add(msg)
+        self._trace_event("send", sender.eui64, receiver.eui64, hanframe.sequence or 0,
+                          detail=join.stage)
+        logger.debug("%s: join of %s: %s", self.name, join.radio.eui64, join.stage)
+        sender._txq.push(msg)  # directly, even to a sleepy joiner: it polls while joining
+
+    def _on_association_request(self, join: _Join) -> None:
+        """At the coordinator: permit window, then the admission hook."""
+        tc, eui = join.tc, join.radio.eui64
+        if not tc.joining_permitted(eui):
+            self._deny(join, JoinFailure.PERMIT_CLOSED, tc._permit_detail(eui))
+            return
+        hook = tc._admission
+        join.stage = "waiting for the admission hook"
+        if hook is None:
+            logger.warning("%s: join request from %s ignored: the trust centre %s has no "
+                           "admission hook", self.name, eui, tc.eui64)
+            self._trace_event("join-ignored", eui, tc.eui64, 0)
+            return  # the joiner times out
+        try:
+            result = hook(join.request)
+        except Exception as exc:
+            self._hook_failed(join, exc)
+            return
+        if isinstance(result, AdmissionDecision):
+            self._decided(join, result)
+        elif inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            join.admission = task
+            task.add_done_callback(lambda t: self._admission_done(join, t))
+        else:
+            self._hook_failed(join, TypeError(f"admission hook returned {result!r}, not an "
+                                              "AdmissionDecision"))
+
+    def _admission_done(self, join: _Join, task: asyncio.Future[AdmissionDecision]) -> None:
+        if task.cancelled():
+            return
+        if join.done:  # decided too late: the join is over
+            if task.exception() is not None:
+                logger.warning("%s: admission hook for %s failed after the join ended: %r",
+                               self.name, join.radio.eui64, task.exception())
+            return
+        self._later(0.0, self._admission_result, join, task)
+
+    def _admission_result(self, join: _Join, task: asyncio.Future[AdmissionDecision]) -> None:
+        join.admission = None
+        if join.done:
+            return
+        error = task.exception()
+        if error is not None:
+            self._hook_failed(join, error)
+            return
+        result: object = task.result()
+        if isinstance(result, AdmissionDecision):
+            self._decided(join, result)
+        else:
+            self._hook_failed(join, TypeError(f"admission hook returned {result!r}, not an "
+                                              "AdmissionDecision"))
+
+    def _hook_failed(self, join: _Join, error: BaseException) -> None:
+        self.errors.append(error)
+        logger.error("%s: admission hook failed on %s: %r", self.name, join.radio.eui64, error)
+        self._deny(join, JoinFailure.REFUSED, f"the admission hook failed: {error!r}")
+
+    def _deny(self, join: _Join, reason: JoinFailure, detail: str) -> None:
+        error = JoinFailed(f"{join.radio.eui64} could not join {self.name!r}: {reason} "
+                           f"({detail})", reason=reason, eui64=join.radio.eui64)
+        join.stage = "association response (denied)"
+        self._join_frame(join, join.tc, join.radio, AirKind.MAC_COMMAND,
+                         bytes([MAC_CMD_ASSOCIATION_RESPONSE, 0xFF, 0xFF, ASSOCIATION_DENIED]),
+                         lambda j: self._fail_join(j, error))
+
+    def _decided(self, join: _Join, decision: AdmissionDecision) -> None:
+        if not decision.admitted:
+            self._deny(join, JoinFailure.REFUSED, decision.reason or "the admission hook said no")
+            return
+        join.tc_key = decision.link_key
+        join.stage = "association response"
+        self._join_frame(join, join.tc, join.radio, AirKind.MAC_COMMAND,
+                         bytes([MAC_CMD_ASSOCIATION_RESPONSE]) + join.nwk.to_bytes(2, "little")
+                         + bytes([ASSOCIATION_SUCCESS]), self._send_transport_key)
+
+    def _send_transport_key(self, join: _Join) -> None:
+        """Trust centre → joiner: the network key, under the key-transport key (§4.4.9.2)."""
+        join.stage = "transport key"
+        payload = (bytes([APS_CMD_TRANSPORT_KEY, KEY_TYPE_STANDARD_NETWORK_KEY])
+                   + self.network_key + bytes([0])  # key sequence number
+                   + bytes.fromhex(join.radio.eui64)[::-1] + bytes.fromhex(join.tc.eui64)[::-1])
+        self._join_frame(join, join.tc, join.radio, AirKind.APS_COMMAND, payload,
+                         self._on_transport_key, aps_key=join.tc_key, dst_nwk=join.nwk)
+
+    def _on_transport_key(self, join: _Join) -> None:
+        """At the joiner: decrypt the network key (only with the same link key), announce."""
+        radio = join.radio
+        if join.tc_key is None or not join.request.verify(join.tc_key):
+            self._fail_join(join, JoinFailed(
+                f"{radio.eui64} could not join {self.name!r}: {JoinFailure.KEY_MISMATCH} "
+                "(the trust centre admitted it with a link key that is not the joiner's: the "
+                "Transport Key does not decrypt)", reason=JoinFailure.KEY_MISMATCH,
+                eui64=radio.eui64))
+            return
+        radio._nwk = join.nwk
+        radio._network_key = self.network_key
+        join.stage = "device announce"
+        payload = (bytes([radio._next_zdo_seq()]) + join.nwk.to_bytes(2, "little")
+                   + bytes.fromhex(radio.eui64)[::-1] + bytes([radio._capability()]))
+        self._join_frame(join, radio, join.tc, AirKind.DATA, payload, self._join_complete,
+                         profile_id=ZDO_PROFILE, cluster_id=ZDO_DEVICE_ANNCE)
+
+    def _join_complete(self, join: _Join) -> None:
+        radio = join.radio
+        join.done = True
+        self._joins.pop(radio.eui64, None)
+        if join.timer is not None:
+            self._cancel(join.timer)
+        assert join.tc_key is not None
+        self._link_keys[frozenset((join.tc.eui64, radio.eui64))] = join.tc_key
+        event = self._announce_joined(radio, rejoin=join.request.rejoin)
+        self.stats.joins += 1
+        self._trace_event("joined", radio.eui64, join.tc.eui64, 0, detail=f"{radio.nwk:#06x}")
+        join.future.set_result(JoinResult(radio.eui64, radio.nwk, self.network_key, 0,
+                                          join.tc.eui64, event.rejoin, event.timestamp))
+        self._check_idle()
+
+    def _join_timeout(self, join: _Join) -> None:
+        join.timer = None
+        if join.tc._admission is None:
+            hint = "; the trust centre has no admission hook"
+        elif join.admission is not None:
+            hint = "; its admission hook has not decided"
+        else:
+            hint = ""
+        self._fail_join(join, JoinFailed(
+            f"{join.radio.eui64} could not join {self.name!r}: {JoinFailure.TIMEOUT} within "
+            f"{join.timeout:g} s (at: {join.stage}{hint})", reason=JoinFailure.TIMEOUT,
+            eui64=join.radio.eui64))
+
+    def _fail_join(self, join: _Join, error: BaseException) -> None:
+        if join.done:
+            return
+        join.done = True
+        radio = join.radio
+        self._joins.pop(radio.eui64, None)
+        if join.timer is not None:
+            self._cancel(join.timer)
+            join.timer = None
+        if join.admission is not None and not join.admission.done():
+            join.admission.cancel()
+        for msg in list(join.msgs):
+            self._finish(msg, error)
+        if not radio.joined:  # roll back what the exchange gave it so far
+            radio._nwk = NWK_UNKNOWN
+            radio._network_key = None
+        self.stats.join_failures += 1
+        self._trace_event("join-failed", radio.eui64, join.tc.eui64, 0,
+                          detail=str(getattr(error, "reason", type(error).__name__)))
+        logger.warning("%s: %s", self.name, error)
+        if not join.future.done():
+            join.future.set_exception(error)
+        self._check_idle()
+
+    # -- internals: leaving --------------------------------------------------------------------
+    def _leave(self, radio: VirtualRadio, *, removed: bool) -> None:
+        if radio.closed or self._closed:
+            raise RadioLost(f"radio {radio.eui64} is closed")
+        if radio.is_coordinator:
+            raise RadioError(f"{radio.eui64} is the coordinator: it cannot leave its own "
+                             "network (close() it)")
+        if not radio.joined:
+            raise RadioError(f"{radio.eui64} has not joined {self.name!r}: nothing to leave")
+        nwk = radio.nwk
+        self._unjoin(radio)
+        self._drop_traffic(radio, lambda msg: DeliveryFailed(
+            f"cannot deliver {msg.frame.describe()}: {FailureReason.NOT_JOINED} "
+            f"({radio.eui64} left the network)", reason=FailureReason.NOT_JOINED,
+            frame=msg.frame))
+        self.stats.leaves += 1
+        self._trace_event("leave", radio.eui64, EUI64_UNKNOWN, 0,
+                          detail="removed" if removed else "")
+        logger.info("%s: %s (%#06x) %s", self.name, radio.eui64, nwk,
+                    "removed by the trust centre" if removed else "left")
+        event = LeaveEvent(radio.eui64, nwk, self.now(), removed)
+        for other in self._by_eui.values():
+            if other is not radio or removed:
                 self._later(0.0, other._event, event)
         self._check_idle()
+
+    def _remove(self, tc: VirtualRadio, device: VirtualRadio) -> bool:
+        if device is tc:
+            raise RadioError("the trust centre cannot remove itself")
+        join = self._joins.get(device.eui64)
+        if join is not None:
+            self._fail_join(join, JoinFailed(
+                f"{device.eui64} could not join {self.name!r}: {JoinFailure.REFUSED} "
+                "(removed by the trust centre)", reason=JoinFailure.REFUSED,
+                eui64=device.eui64))
+        if not device.joined:
+            return False
+        self._leave(device, removed=True)
+        return True
 
 
 class HanRegistry:

@@ -5,18 +5,65 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
-from gfi.radio.base import HanFrame
+from gfi.codecs.security.install_code import link_key_from_install_code
+from gfi.radio.base import AdmissionDecision, HanFrame, JoinRequest
 from gfi.radio.virtual import VirtualHan, VirtualRadio
 
 CH = "90B3D51F30000002"
 ESME = "00DB1234567890A0"
 GSME = "00DB1234567890A3"
 IHD = "00DB1234567890B1"
+#: the ZigBee install-code test vector (zigbee-han.md §3.3) and another code
+INSTALL_CODES = {ESME: bytes.fromhex("83FED3407A939723A5C639B26916D505C3B5"),
+                 GSME: bytes.fromhex("000102030405060708090A0B0C0D0E0F"),
+                 IHD: bytes.fromhex("1122334455667788")}
+#: the pre-configured link keys those codes give (66B69009… for the vector)
+LINK_KEYS = {eui: link_key_from_install_code(code) for eui, code in INSTALL_CODES.items()}
+
+
+class DeviceLog:
+    """A test trust centre's admission policy: the CHF device log (product.md §4.2) as
+    EUI-64 → install code; a device not on it cannot join, and its link key must be the
+    one its install code gives. ``requests`` records what the hook saw."""
+
+    def __init__(self, codes: dict[str, bytes] | None = None):
+        self.codes = dict(INSTALL_CODES if codes is None else codes)
+        self.requests: list[JoinRequest] = []
+
+    def __call__(self, request: JoinRequest) -> AdmissionDecision:
+        self.requests.append(request)
+        code = self.codes.get(request.eui64)
+        if code is None:
+            return AdmissionDecision.refuse(f"{request.eui64} is not on the device log")
+        key = link_key_from_install_code(code)
+        if not request.verify(key):
+            return AdmissionDecision.refuse("link key does not match the install code on the "
+                                            "device log")
+        return AdmissionDecision.admit(key)
+
+
+def trust_centre(han: VirtualHan, log: DeviceLog | None = None, *, eui64: str = CH,
+                 permit: float = math.inf) -> VirtualRadio:
+    """Attach the coordinator with a device-log admission hook and joining permitted."""
+    tc = han.attach(eui64, coordinator=True)
+    tc.set_admission(DeviceLog() if log is None else log)
+    if permit:
+        tc.permit_joining(permit)
+    return tc
+
+
+async def attach_joined(han: VirtualHan, eui64: str, nwk: int | None = None, *,
+                        sleepy: bool = False, key: bytes | None = None) -> VirtualRadio:
+    """Attach a device and join it with its link key (from LINK_KEYS by default)."""
+    radio = han.attach(eui64, nwk, sleepy=sleepy)
+    await radio.join(LINK_KEYS[eui64] if key is None else key, timeout=2.0)
+    return radio
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +91,7 @@ async def clean_virtual_hans(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[l
 
 @pytest.fixture
 async def han() -> VirtualHan:
-    return VirtualHan("test", retry_interval=0.0)
+    return VirtualHan("test", retry_interval=0.0, require_join=False)
 
 
 @pytest.fixture

@@ -131,7 +131,7 @@ def test_writer_rejects_bad_settings(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------
 async def test_han_tap_capture_decodes_as_zcl_tunnel(tmp_path: Path) -> None:
     path = tmp_path / "han.pcap"
-    han = VirtualHan()
+    han = VirtualHan(require_join=False)
     ch, esme = await ch_and_esme(han)
     with PcapWriter(path) as writer:
         writer.attach(han)
@@ -156,7 +156,7 @@ async def test_han_tap_capture_decodes_as_zcl_tunnel(tmp_path: Path) -> None:
 
 async def test_gbcs_message_in_the_tunnel(tmp_path: Path) -> None:
     path = tmp_path / "gbcs.pcap"
-    han = VirtualHan()
+    han = VirtualHan(require_join=False)
     ch, esme = await ch_and_esme(han)
     writer = PcapWriter(path, aps_acks=True)
     writer.attach(han, close_with=True)
@@ -175,7 +175,8 @@ async def test_gbcs_message_in_the_tunnel(tmp_path: Path) -> None:
 
 async def test_capture_under_faults_still_reassembles(tmp_path: Path) -> None:
     path = tmp_path / "faults.pcap"
-    han = VirtualHan(faults="drop=0.3,dup=0.3,seed=5", retry_interval=0.0, mac_retries=8)
+    han = VirtualHan(faults="drop=0.3,dup=0.3,seed=5", retry_interval=0.0, mac_retries=8,
+                     require_join=False)
     ch, esme = await ch_and_esme(han)
     with PcapWriter(path) as writer:
         writer.attach(han)
@@ -194,7 +195,7 @@ async def test_capture_under_faults_still_reassembles(tmp_path: Path) -> None:
 
 async def test_capturing_radio_wraps_one_radio(tmp_path: Path) -> None:
     path = tmp_path / "wrapped.pcap"
-    han = VirtualHan()
+    han = VirtualHan(require_join=False)
     ch, esme = await ch_and_esme(han)
     writer = PcapWriter(path)
     async with CapturingRadio(ch, writer, close_writer=True) as wrapped:
@@ -214,7 +215,7 @@ async def test_capturing_radio_wraps_one_radio(tmp_path: Path) -> None:
 
 async def test_encrypted_capture_decrypts_with_the_keys(tmp_path: Path) -> None:
     path = tmp_path / "encrypted.pcap"
-    han = VirtualHan()
+    han = VirtualHan(require_join=False)
     ch, esme = await ch_and_esme(han)
     writer = PcapWriter(path, encrypted=True, aps_acks=True, network_key=NETWORK_KEY,
                         link_keys={ESME: LINK_KEY})
@@ -243,7 +244,7 @@ async def test_encrypted_capture_decrypts_with_the_keys(tmp_path: Path) -> None:
 
 async def test_link_type_195_with_fcs(tmp_path: Path) -> None:
     path = tmp_path / "fcs.pcap"
-    han = VirtualHan()
+    han = VirtualHan(require_join=False)
     ch, esme = await ch_and_esme(han)
     with PcapWriter(path, linktype=LINKTYPE_IEEE802_15_4_WITHFCS) as writer:
         writer.attach(han)
@@ -257,7 +258,7 @@ async def test_link_type_195_with_fcs(tmp_path: Path) -> None:
 async def test_gfi_capture_env_var_through_open_radio(tmp_path: Path) -> None:
     path = tmp_path / "env.pcap"
     env = {"GFI_CAPTURE": str(path)}
-    registry = HanRegistry()
+    registry = HanRegistry(require_join=False)
     ch = await open_radio("virtual:home", registry=registry, env=env, eui64=CH, nwk=0)
     esme = await open_radio(f"virtual:home?eui64={ESME}", registry=registry, env=env)
     await ch.send(HanFrame(dst_eui64=ESME, payload=TRANSFER_DATA_DOWN + gbcs_ecs17b()))
@@ -272,7 +273,8 @@ async def test_gfi_capture_env_var_through_open_radio(tmp_path: Path) -> None:
 
 async def test_gfi_capture_without_registry_closes_with_the_radio(tmp_path: Path) -> None:
     path = tmp_path / "solo.pcap"
-    radio = await open_radio("virtual:solo", env={"GFI_CAPTURE": str(path)}, eui64=CH)
+    radio = await open_radio("virtual:solo", env={"GFI_CAPTURE": str(path)}, eui64=CH,
+                             coordinator=True)
     assert isinstance(radio, VirtualRadio)
     with pytest.raises(DeliveryFailed, match="unknown destination"):
         await radio.send(HanFrame(dst_eui64=ESME))

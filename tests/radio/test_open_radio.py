@@ -17,7 +17,7 @@ from .conftest import CH, ESME, GSME
 
 
 async def test_virtual_radios_share_a_named_han_in_a_registry() -> None:
-    registry = HanRegistry()
+    registry = HanRegistry(require_join=False)
     ch = await open_radio("virtual:home", registry=registry, eui64=CH, nwk=0)
     esme = await open_radio(f"virtual:home?eui64={ESME}&nwk=0x3C4D", registry=registry)
     gsme = await open_radio(f"virtual:home[eui64={GSME},sleepy=yes]", registry=registry)
@@ -41,7 +41,7 @@ async def test_without_registry_each_call_gets_its_own_han() -> None:
 
 
 async def test_keyword_options_win_over_the_spec() -> None:
-    registry = HanRegistry()
+    registry = HanRegistry(require_join=False)
     radio = await open_radio("virtual:h?nwk=0x10", registry=registry, nwk=0x20)
     assert radio.nwk == 0x20
     await registry.close()

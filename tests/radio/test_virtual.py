@@ -66,7 +66,7 @@ async def test_pair_exchanges_frames_both_ways(pair: Pair) -> None:
 
 async def test_injected_clock_stamps_frames() -> None:
     ticks = itertools.count(100)
-    han = VirtualHan(clock=lambda: float(next(ticks)))
+    han = VirtualHan(clock=lambda: float(next(ticks)), require_join=False)
     a, b = han.attach(CH, 0), han.attach(ESME)
     await a.send(frame_to(b, b"x"))
     frame = await b.receive(timeout=1)
@@ -125,7 +125,7 @@ async def test_fragmentation_reassembles_exactly(pair: Pair, han: VirtualHan,
 
 
 async def test_fragmentation_sizes_are_configurable() -> None:
-    han = VirtualHan(max_aps_payload=40, block_size=30)
+    han = VirtualHan(max_aps_payload=40, block_size=30, require_join=False)
     a, b = han.attach(CH, 0), han.attach(ESME)
     await a.send(frame_to(b, bytes(41)))
     assert (await b.receive(timeout=1)).payload == bytes(41)
@@ -164,7 +164,7 @@ async def test_unknown_destination(pair: Pair, han: VirtualHan) -> None:
 
 async def test_attach_rejects_duplicates_and_allocates_nwk_deterministically() -> None:
     def allocate() -> list[int]:
-        han = VirtualHan(seed=5)
+        han = VirtualHan(seed=5, require_join=False)
         return [han.attach(f"00DB12345678900{i}").nwk for i in range(5)]
 
     nwks = allocate()
@@ -250,7 +250,7 @@ async def test_sleepy_frames_wait_for_poll(han: VirtualHan) -> None:
 
 
 async def test_sleepy_indirect_timeout_fails_the_send() -> None:
-    han = VirtualHan(indirect_timeout=0.02)
+    han = VirtualHan(indirect_timeout=0.02, require_join=False)
     ch, gsme = han.attach(CH, 0), han.attach(GSME, sleepy=True)
     with pytest.raises(DeliveryFailed, match=r"did not poll within 0.02 s") as err:
         await asyncio.wait_for(ch.send(frame_to(gsme, b"late")), 1)
