@@ -224,7 +224,10 @@ class GbcsDevice:
         ctx = HandleContext(
             now=now, message_code=frame.message_code, requester=frame.originator,
             requester_role=self._role(frame.originator), counter=frame.counter,
-            encrypt=self._encryptor(draft), device=self.eui64)
+            encrypt=self._encryptor(draft), device=self.eui64,
+            supplementary_remote_party=draft.other_information.supplementary_remote_party_id,
+            supplementary_originator_counter=(
+                draft.other_information.supplementary_originator_counter))
         model = self.models.get(dm.family)
         if model is None or dm.payload is None:
             result = self.unsupported(dm)

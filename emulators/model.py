@@ -35,6 +35,22 @@ class HandleContext:
     encrypt: Encryptor | None = None
     #: The device's own entity id.
     device: str = ""
+    #: URP reads (ECS21b, GCS16b): the supplementary remote party sensitive data is
+    #: encrypted for, and the device counter used for it (gbcs-security.md §1.3).
+    supplementary_remote_party: str | None = None
+    supplementary_originator_counter: int | None = None
+
+    @property
+    def encryption_recipient(self) -> str:
+        """Whom sensitive data in the response is encrypted for."""
+        return self.supplementary_remote_party or self.requester
+
+    @property
+    def encryption_counter(self) -> int:
+        """The counter the encryption's transaction id carries."""
+        if self.supplementary_originator_counter is not None:
+            return self.supplementary_originator_counter
+        return self.counter
 
 
 @dataclass(frozen=True)

@@ -1002,11 +1002,12 @@ class DataProtection(CosemObject):
                 if isinstance(options, list) and len(options) == 5:
                     key_info = clone(options[4])
         device = call.ctx.device or _device_id(call)
-        for party in (device, call.ctx.requester):
+        for party in (device, call.ctx.encryption_recipient):
             if len(party) != 16 or not _is_hex(party):
                 raise CosemError(OTHER_REASON, f"entity id {party!r} is not 8 bytes of hex")
-        transaction = PROTECTED_CRA + f"{call.ctx.counter & (2**64 - 1):016X}"
-        options_item = st(octets(transaction), octets(device), octets(call.ctx.requester),
+        transaction = PROTECTED_CRA + f"{call.ctx.encryption_counter & (2**64 - 1):016X}"
+        options_item = st(octets(transaction), octets(device),
+                          octets(call.ctx.encryption_recipient),
                           octets(), key_info)
         return arr(st(protection_type, options_item))
 
