@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""GBCS messages over a radio: one tunnel (gfi.codecs.engines.tunnel) between the Comms Hub
+and a device, carried as APS frames on the Tunneling cluster 0x0704 of the Smart Energy
+profile (zigbee-han.md §5, steps 0-5).
+
+A :class:`TunnelLink` owns the engine for one peer. Frames received from that peer are fed
+to :meth:`TunnelLink.feed`; every GBCS message that completes goes to ``on_message``;
+:meth:`put` sends a message (in GBT blocks when it is larger than the peer accepts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from gfi.codecs.engines.tunnel import (
+    NEED_DATA,
+    MessageReceived,
+    Role,
+    TransferDataRefused,
+    TunnelEngine,
+    TunnelEstablished,
+    TunnelRejected,
+    TunnelRequested,
+)
+from gfi.radio.base import HanFrame, Radio
+
+logger = logging.getLogger(__name__)
+
+TUNNELING_CLUSTER = 0x0704
+SMART_ENERGY_PROFILE = 0x0109
+
+MessageHandler = Callable[[bytes], Awaitable[None] | None]
+
+
+class TunnelLink:
+    """One end of the GBCS tunnel between ``radio`` and ``peer``."""
+
+    def __init__(self, radio: Radio, peer: str, role: Role, *,
+                 on_message: MessageHandler, local_ep: int = 1, peer_ep: int = 1,
+                 tunnel_id: int = 0) -> None:
+        self.radio = radio
+        self.peer = peer.upper()
+        self.engine = TunnelEngine(role, tunnel_id=tunnel_id)
+        self.on_message = on_message
+        self.local_ep = local_ep
+        self.peer_ep = peer_ep
+        self._established: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    async def _transmit(self, payloads: list[bytes]) -> None:
+        for payload in payloads:
+            await self.radio.send(HanFrame(
+                dst_eui64=self.peer, src_ep=self.local_ep, dst_ep=self.peer_ep,
+                profile_id=SMART_ENERGY_PROFILE, cluster_id=TUNNELING_CLUSTER,
+                payload=payload))
+
+    async def establish(self, timeout: float = 5.0) -> int:
+        """(device) Request the tunnel and await the Comms Hub's acceptance."""
+        await self._transmit([self.engine.request_tunnel()])
+        return await asyncio.wait_for(asyncio.shield(self._established), timeout)
+
+    async def put(self, message: bytes) -> None:
+        """Send one GBCS message through the tunnel."""
+        await self._transmit(self.engine.put(message))
+
+    async def feed(self, frame: HanFrame) -> None:
+        """A frame from the peer on the Tunneling cluster."""
+        self.engine.receive_data(frame.payload, source=frame.src_eui64)
+        while True:
+            event = self.engine.next_event()
+            if event is NEED_DATA:
+                return
+            if isinstance(event, TunnelRequested):
+                await self._transmit([self.engine.request_tunnel_response()])
+                if not self._established.done():
+                    self._established.set_result(self.engine.tunnel_id or 0)
+            elif isinstance(event, TunnelEstablished):
+                if not self._established.done():
+                    self._established.set_result(event.tunnel_id)
+            elif isinstance(event, TunnelRejected):
+                if not self._established.done():
+                    self._established.set_exception(ConnectionRefusedError(
+                        f"tunnel refused by {self.peer}: status {event.status}"))
+            elif isinstance(event, MessageReceived):
+                result = self.on_message(event.message)
+                if result is not None:
+                    await result
+            elif isinstance(event, TransferDataRefused):
+                await self._transmit([self.engine.transfer_data_error(event.status)])
+            else:
+                logger.debug("tunnel %s: %s", self.peer, event)
