@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 
 from gfi.codecs.engines.tunnel import (
     NEED_DATA,
+    GetRequested,
+    GetResponse,
     MessageReceived,
     Role,
     TransferDataRefused,
@@ -32,6 +34,8 @@ TUNNELING_CLUSTER = 0x0704
 SMART_ENERGY_PROFILE = 0x0109
 
 MessageHandler = Callable[[bytes], Awaitable[None] | None]
+#: (server) The next queued message for a sleepy device and how many remain after it.
+QueueSource = Callable[[], tuple[int, bytes | None]]
 
 
 class TunnelLink:
@@ -39,14 +43,16 @@ class TunnelLink:
 
     def __init__(self, radio: Radio, peer: str, role: Role, *,
                  on_message: MessageHandler, local_ep: int = 1, peer_ep: int = 1,
-                 tunnel_id: int = 0) -> None:
+                 tunnel_id: int = 0, queue: QueueSource | None = None) -> None:
         self.radio = radio
         self.peer = peer.upper()
         self.engine = TunnelEngine(role, tunnel_id=tunnel_id)
         self.on_message = on_message
         self.local_ep = local_ep
         self.peer_ep = peer_ep
+        self.queue = queue
         self._established: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._get_answer: asyncio.Future[int] | None = None
 
     async def _transmit(self, payloads: list[bytes]) -> None:
         for payload in payloads:
@@ -63,6 +69,21 @@ class TunnelLink:
     async def put(self, message: bytes) -> None:
         """Send one GBCS message through the tunnel."""
         await self._transmit(self.engine.put(message))
+
+    async def get(self, poll: Callable[[], Awaitable[int]], timeout: float = 5.0) -> int:
+        """(sleepy device) Ask the Comms Hub for the next queued message and poll until its
+        GET-RESPONSE arrives; the message (if any) goes to ``on_message``. Returns how many
+        messages remain queued."""
+        loop = asyncio.get_running_loop()
+        self._get_answer = loop.create_future()
+        await self._transmit([self.engine.get()])
+        deadline = loop.time() + timeout
+        while not self._get_answer.done():
+            if loop.time() > deadline:
+                raise TimeoutError(f"no GET-RESPONSE from {self.peer} within {timeout:g} s")
+            await poll()
+            await asyncio.sleep(0)
+        return self._get_answer.result()
 
     async def feed(self, frame: HanFrame) -> None:
         """A frame from the peer on the Tunneling cluster."""
@@ -86,6 +107,17 @@ class TunnelLink:
                 result = self.on_message(event.message)
                 if result is not None:
                     await result
+            elif isinstance(event, GetRequested):
+                remaining, message = self.queue() if self.queue else (0, None)
+                await self._transmit([self.engine.get_response(remaining, message)])
+            elif isinstance(event, GetResponse):
+                if event.message is not None:
+                    result = self.on_message(event.message)
+                    if result is not None:
+                        await result
+                if self._get_answer is not None and not self._get_answer.done() and \
+                        not event.incomplete:
+                    self._get_answer.set_result(event.remaining)
             elif isinstance(event, TransferDataRefused):
                 await self._transmit([self.engine.transfer_data_error(event.status)])
             else:

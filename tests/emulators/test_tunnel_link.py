@@ -104,3 +104,70 @@ async def test_esme_exchange_over_the_virtual_han() -> None:
         await han.drain(2.0)
     finally:
         await han.close()
+
+
+async def test_sleepy_gsme_fetches_its_queued_command() -> None:
+    """The head end's GCS13b goes into the Comms Hub's queue for the sleepy GSME; the GSME
+    wakes, GETs it, answers with an encrypted read through a PUT."""
+    from gfi.emulators.zse import GSME_PROFILE, GbzServer
+
+    gsme_id = "00DB1234567890A1"
+    trust = parse_dccboxed_keystore(DCCBOXED_KEYSTORE.read_text())
+    ident = DeviceIdentity.create(gsme_id, DeviceType.GSME, seed="link")
+    device = GbcsDevice(ident, trust=trust, acb="90B3D51F30000002",
+                        models={PayloadFamily.GBZ: GbzServer(GSME_PROFILE)})
+    head_keys = InMemoryKeyStore()
+    head_keys.merge(trust)
+    ident.publish(head_keys)
+    han = VirtualHan("premises-2", require_join=False)
+    queue: list[bytes] = []
+    try:
+        ch_radio = han.attach(CH, coordinator=True)
+        gsme_radio = han.attach(gsme_id, sleepy=True)
+        head: HeadEnd
+        ch_link = TunnelLink(ch_radio, gsme_id, Role.SERVER,
+                             on_message=lambda m: head.receive(m, source=gsme_id) and None,
+                             queue=lambda: (max(len(queue) - 1, 0),
+                                            queue.pop(0) if queue else None))
+
+        async def on_command(message: bytes) -> None:
+            for out in device.process(message, NOW).messages:
+                await gsme_link.put(out.data)
+
+        gsme_link = TunnelLink(gsme_radio, CH, Role.CLIENT, on_message=on_command)
+        tasks: set[asyncio.Task[None]] = set()
+
+        def sink(link: TunnelLink):  # type: ignore[no-untyped-def]
+            def on_frame(frame):  # type: ignore[no-untyped-def]
+                task = asyncio.ensure_future(link.feed(frame))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            return on_frame
+
+        ch_radio.set_sink(sink(ch_link))
+        gsme_radio.set_sink(sink(gsme_link))
+        establishing = asyncio.ensure_future(gsme_link.establish())
+        while not establishing.done():  # the response waits for the sleepy GSME's poll
+            await gsme_radio.poll()
+            await asyncio.sleep(0)
+        await establishing
+
+        async def enqueue(data: bytes) -> None:
+            queue.append(data)
+
+        head = HeadEnd(head_keys, submit=enqueue)
+        pending = asyncio.ensure_future(head.send(head.command(
+            0x00B8, originator=SUPPLIER, recipient=gsme_id,
+            payload=build.gcs13b_payload()), timeout=5))
+        await asyncio.sleep(0)
+        assert len(queue) == 1
+        remaining = await gsme_link.get(gsme_radio.poll)
+        assert remaining == 0 and queue == []
+        response = await pending
+        assert response is not None and response.mac.verdict is Verdict.VALID
+        assert response.decrypted is True
+        assert await gsme_link.get(gsme_radio.poll) == 0  # nothing more queued
+        await asyncio.gather(*tasks)
+        await han.drain(2.0)
+    finally:
+        await han.close()
