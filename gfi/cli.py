@@ -193,5 +193,123 @@ def _json_lines(inputs: Sequence[str]) -> Any:
                 yield source, n, line
 
 
+# ----------------------------------------------------------------------------
+# simulate
+# ----------------------------------------------------------------------------
+@main.command()
+@click.option("--premises", "count", default=1, show_default=True, type=click.IntRange(1, 50),
+              help="How many premises to bring up.")
+@click.option("--capture", type=click.Path(dir_okay=False), default=None,
+              help="Write the HAN traffic to a pcap file Wireshark decodes (one file per "
+                   "premises after the first: FILE-<n>.pcap).")
+@click.option("--faults", default=None, metavar="SPEC",
+              help="Radio faults on every link, e.g. 'drop=0.2,delay=5ms,seed=7'.")
+@click.option("--json", "as_json", is_flag=True, help="Events as JSON Lines.")
+def simulate(count: int, capture: str | None, faults: str | None, as_json: bool) -> None:
+    """Bring up premises on the virtual HAN and run one exchange per payload family.
+
+    Each premises: Comms Hub (CHF + GPF), ESME and a sleepy GSME; CCS01 adds the meters to
+    the CHF device log (CS14 alert), they join, open their tunnels, the ESME answers an
+    encrypted register read (ECS17b), the GSME an encrypted block-counter read (GCS13b)
+    fetched from the GPF queue. (IHD, PPMID, CAD and HCALCS are
+    still to come.) Exit status non-zero when anything failed.
+    """
+    import asyncio
+
+    if faults:
+        from gfi.radio.faults import FaultSpec
+
+        try:
+            FaultSpec.parse(faults)
+        except GfiError as exc:
+            raise click.BadParameter(str(exc), param_hint="--faults") from None
+    failures = asyncio.run(_simulate(count, capture, faults, as_json))
+    if failures:
+        sys.exit(1)
+
+
+async def _simulate(count: int, capture: str | None, faults: str | None,
+                    as_json: bool) -> int:
+    import asyncio
+    from functools import partial
+
+    from gfi.codecs.gbcs import build
+    from gfi.codecs.security.gbcs import Verdict
+    from gfi.premises import Event, Premises
+
+    supplier = "90B3D51F30010000"
+
+    failures = 0
+
+    def emit(n: int, event: Event) -> None:
+        if as_json:
+            click.echo(json.dumps({"premises": n, "kind": event.kind, "text": event.text,
+                                   **event.data}))
+        else:
+            click.echo(f"[{n}] {event.kind:8} {event.text}")
+
+    def check(n: int, what: str, dm: Any) -> None:
+        nonlocal failures
+        ok = dm is not None and dm.ok and dm.verdicts_ok and dm.mac.verdict in (
+            Verdict.VALID, Verdict.ABSENT) and dm.signature.verdict in (
+            Verdict.VALID, Verdict.ABSENT)
+        if dm is not None and dm.decrypted is False:
+            ok = False
+        failures += 0 if ok else 1
+        verdicts = {} if dm is None else {"mac": dm.mac.verdict.value,
+                                          "signature": dm.signature.verdict.value,
+                                          "decrypted": dm.decrypted}
+        emit(n, Event("result", f"{what}: {'PASS' if ok else 'FAIL'} {verdicts}",
+                      {"ok": ok, **verdicts}))
+
+    for n in range(count):
+        p = Premises(n, on_event=lambda e, n=n: emit(n, e))
+        if faults:
+            p.han.set_faults(faults)
+        writer = None
+        if capture:
+            from gfi.radio.capture import PcapWriter
+
+            path = capture if n == 0 else capture.replace(".pcap", "") + f"-{n}.pcap"
+            writer = PcapWriter(path)
+            writer.attach(p.han, close_with=True)
+        p.head.listeners.append(lambda e, n=n: emit(n, Event(
+            e.direction, _summary(e.message), {"hex": e.message.raw.hex().upper()})))
+        try:
+            await p.start()
+            check(n, "CS14 device log alert", await p.head.expect_alert(0x0018, timeout=5))
+            ecs17b = partial(_ecs17b, build.ecs17b_payload, supplier, p.esme_id)
+            check(n, "ECS17b ESME import registers (encrypted)", await p.head.send(
+                p.head.command(0x0027, originator=supplier, recipient=p.esme_id,
+                               payload=ecs17b), timeout=10))
+            pending = asyncio.ensure_future(p.head.send(p.head.command(
+                0x00B8, originator=supplier, recipient=p.gsme_id,
+                payload=build.gcs13b_payload()), timeout=10))
+            await asyncio.sleep(0)
+            await p.wake_gsme()
+            check(n, "GCS13b GSME block counters via the GPF queue", await pending)
+        except (GfiError, TimeoutError, LookupError) as exc:
+            failures += 1
+            emit(n, Event("error", f"{type(exc).__name__}: {exc}", {"ok": False}))
+        finally:
+            await p.stop()
+    return failures
+
+
+def _ecs17b(make: Any, supplier: str, esme: str, counter: int) -> bytes:
+    payload: bytes = make(counter, supplier, esme)
+    return payload
+
+
+def _summary(dm: Any) -> str:
+    f = dm.frame
+    if f is None:
+        return f"undecodable: {dm.error}"
+    name = f"{dm.info.use_case or ''} {dm.info.name}" if dm.info else "unknown code"
+    return (f"{f.message_code:04X} {name} {f.cra.label} {f.originator}→{f.recipient} "
+            f"counter {f.counter} mac={dm.mac.verdict.value} "
+            f"signature={dm.signature.verdict.value}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
