@@ -209,10 +209,11 @@ def simulate(count: int, capture: str | None, faults: str | None, as_json: bool)
     """Bring up premises on the virtual HAN and run one exchange per payload family.
 
     Each premises: Comms Hub (CHF + GPF), ESME and a sleepy GSME; CCS01 adds the meters to
-    the CHF device log (CS14 alert), they join, open their tunnels, the ESME answers an
-    encrypted register read (ECS17b), the GSME an encrypted block-counter read (GCS13b)
-    fetched from the GPF queue. (IHD, PPMID, CAD and HCALCS are
-    still to come.) Exit status non-zero when anything failed.
+    the CHF device log (CS14 alert), they and an IHD join, the meters open their tunnels,
+    the ESME answers an encrypted register read (ECS17b), the GSME an encrypted
+    block-counter read (GCS13b) fetched from the GPF queue, and the IHD reads the ESME's
+    consumption over ZCL. (PPMID, CAD and HCALCS are still to come.) Exit status non-zero
+    when anything failed.
     """
     import asyncio
 
@@ -288,6 +289,11 @@ async def _simulate(count: int, capture: str | None, faults: str | None,
             await asyncio.sleep(0)
             await p.wake_gsme()
             check(n, "GCS13b GSME block counters via the GPF queue", await pending)
+            shown = await p.display_reading("IHD")
+            ok = shown.get(0x0302) is not None
+            failures += 0 if ok else 1
+            emit(n, Event("result", f"IHD reads ESME consumption over ZCL: "
+                                    f"{'PASS' if ok else 'FAIL'}", {"ok": ok}))
         except (GfiError, TimeoutError, LookupError) as exc:
             failures += 1
             emit(n, Event("error", f"{type(exc).__name__}: {exc}", {"ok": False}))

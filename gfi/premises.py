@@ -28,8 +28,9 @@ from gfi.emulators.asn1_model import Asn1Model
 from gfi.emulators.cosem import CHF_PROFILE, ESME_PROFILE, CosemServer
 from gfi.emulators.device import GbcsDevice
 from gfi.emulators.identity import DeviceIdentity, TestCa
-from gfi.emulators.link import TunnelLink
-from gfi.emulators.zse import GSME_PROFILE, GbzServer
+from gfi.emulators.link import TUNNELING_CLUSTER, TunnelLink
+from gfi.emulators.zcl_node import ZclAttributeServer, ZclReader
+from gfi.emulators.zse import GSME_PROFILE, AttributeStore, GbzServer
 from gfi.headend import HeadEnd
 from gfi.radio.base import AdmissionDecision, HanFrame, JoinRequest
 from gfi.radio.virtual import VirtualHan, VirtualRadio
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 ACB = "90B3D51F30000002"
 DEVICE_LOG = "0-0:30.3.0.255"
+METERING = 0x0702
 
 
 def bundled_trust() -> InMemoryKeyStore:
@@ -74,6 +76,7 @@ class Premises:
         ids = PremisesIds(n)
         self.esme_id, self.gsme_id = ids.device(0), ids.device(1)
         self.chf_id, self.gpf_id = ids.device(2), ids.device(3)
+        self.ihd_id = ids.device(0xB)
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.on_event = on_event or (lambda e: None)
         self.trust = bundled_trust()
@@ -83,7 +86,11 @@ class Premises:
             "GPF": DeviceIdentity.create(self.gpf_id, DeviceType.GPF, seed=seed, ca=ca),
             "ESME": DeviceIdentity.create(self.esme_id, DeviceType.ESME, seed=seed, ca=ca),
             "GSME": DeviceIdentity.create(self.gsme_id, DeviceType.GSME, seed=seed, ca=ca),
+            "IHD": DeviceIdentity.create(self.ihd_id, DeviceType.TYPE2, seed=seed, ca=ca),
         }
+        #: What the ESME publishes on the HAN for displays (ZSE Metering, SE 1.4 D.3).
+        self.esme_metering = AttributeStore(METERING, {0x0000: 0, 0x0300: 0, 0x0301: 1,
+                                                       0x0302: 1000})
         self.chf_model = CosemServer(CHF_PROFILE)
         self.chf_model.find(DEVICE_LOG).extra["devices"] = []  # type: ignore[union-attr]
         self.devices = {
@@ -108,6 +115,7 @@ class Premises:
         self._tasks: set[asyncio.Task[None]] = set()
         self.radios: dict[str, VirtualRadio] = {}
         self._device_links: dict[str, TunnelLink] = {}
+        self.readers: dict[str, ZclReader] = {}
 
     # -- plumbing ---------------------------------------------------------------------------
     def _spawn(self, coro: Any) -> None:
@@ -115,8 +123,13 @@ class Premises:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _sink(self, links: dict[str, TunnelLink]) -> Callable[[HanFrame], None]:
+    def _sink(self, links: dict[str, TunnelLink],
+              zcl: ZclAttributeServer | None = None) -> Callable[[HanFrame], None]:
         def on_frame(frame: HanFrame) -> None:
+            if frame.cluster_id != TUNNELING_CLUSTER:
+                if zcl is not None:
+                    self._spawn(zcl.feed(frame))
+                return
             link = links.get(frame.src_eui64)
             if link is not None:
                 self._spawn(link.feed(frame))
@@ -164,11 +177,12 @@ class Premises:
         ch.set_admission(self._admission)
         ch.set_sink(self._sink(self.links))
         self.radios["CH"] = ch
-        for name in ("ESME", "GSME"):
+        for name in ("ESME", "GSME", "IHD"):
             await self.add_to_device_log(name)
         ch.permit_joining(60)
         for name, sleepy in (("ESME", False), ("GSME", True)):
             await self._join(name, sleepy)
+        await self._join_display("IHD")
 
     async def add_to_device_log(self, name: str) -> None:
         """CCS01 from the ACB on behalf of the supplier; the CHF answers and raises CS14."""
@@ -229,7 +243,9 @@ class Premises:
 
         link = TunnelLink(radio, self.gpf_id, Role.CLIENT, on_message=on_command)
         self._device_links[name] = link
-        radio.set_sink(self._sink({self.gpf_id: link}))
+        zcl = (ZclAttributeServer(radio, {METERING: self.esme_metering}) if name == "ESME"
+               else None)
+        radio.set_sink(self._sink({self.gpf_id: link}, zcl))
         self.links[ident.eui64] = TunnelLink(
             self.radios["CH"], ident.eui64, Role.SERVER,
             on_message=lambda m, n=name: self._to_head(m, n),  # type: ignore[misc]
@@ -241,6 +257,26 @@ class Premises:
             await asyncio.sleep(0)
         await establishing
         self.on_event(Event("tunnel", f"{name} tunnel open"))
+
+    async def _join_display(self, name: str) -> None:
+        """A Type 2 device (IHD, CAD): joins with its install code, then only reads."""
+        ident = self.identities[name]
+        radio = self.han.attach(ident.eui64)
+        self.radios[name] = radio
+        result = await radio.join(link_key_from_install_code(ident.install_code), timeout=5)
+        self.readers[name] = reader = ZclReader(radio)
+        radio.set_sink(reader.feed)
+        self.on_event(Event("join", f"{name} {ident.eui64} joined as 0x{result.nwk:04X}"))
+
+    async def display_reading(self, name: str = "IHD") -> dict[int, Any]:
+        """What the display shows: the ESME's consumption (current summation delivered,
+        unit of measure, multiplier, divisor), read over the HAN."""
+        values = await self.readers[name].read(self.esme_id, METERING,
+                                               [0x0000, 0x0300, 0x0301, 0x0302])
+        text = (f"{name} reads ESME consumption {values[0x0000]} × "
+                f"{values[0x0301]}/{values[0x0302]} (unit {values[0x0300]})")
+        self.on_event(Event("display", text))
+        return values
 
     async def wake_gsme(self) -> int:
         """The GSME wakes and fetches every queued command; how many it got."""

@@ -19,8 +19,8 @@ def test_simulate_json_and_capture(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     events = [json.loads(line) for line in run.stdout.splitlines()]
     results = [e for e in events if e["kind"] == "result"]
-    assert len(results) == 3 and all(e["ok"] for e in results)
-    assert [e["kind"] for e in events].count("join") == 2
+    assert len(results) == 4 and all(e["ok"] for e in results)
+    assert [e["kind"] for e in events].count("join") == 3
     assert pcap.stat().st_size > 0
     tshark = shutil.which("tshark")
     if tshark is None:

@@ -24,7 +24,9 @@ async def test_premises_exchanges() -> None:
         await p.start()
         cs14 = await p.head.expect_alert(0x0018, timeout=2)
         assert alert_code_of(cs14) == 0x8F12 and cs14.mac.verdict is Verdict.VALID
-        assert [e.kind for e in events].count("join") == 2
+        assert [e.kind for e in events].count("join") == 3
+        shown = await p.display_reading("IHD")
+        assert shown[0x0302] == 1000
         esme = await p.head.send(p.head.command(
             0x0027, originator=SUPPLIER, recipient=p.esme_id,
             payload=lambda c: build.ecs17b_payload(c, SUPPLIER, p.esme_id)), timeout=5)
