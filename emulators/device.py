@@ -337,7 +337,7 @@ class GbcsDevice:
             tree: dict[str, Any] = {"alert_code": alert_code, "timestamp": gbz_time(now),
                                     "components": []}
         else:
-            tree = _notification(self.alert_counter + 1, [
+            tree = notification(self.alert_counter + 1, [
                 {"type": "long-unsigned", "value": alert_code},
                 {"type": "octet-string", "value": dlms_date_time(now).to_bytes().hex().upper()},
             ])
@@ -371,7 +371,7 @@ class GbcsDevice:
                      + execution.originator_counter.to_bytes(8, "big")
                      + int(t["class_id"]).to_bytes(2, "big") + bytes(Obis.build(t["obis"]))
                      + int(t["attribute_id"]).to_bytes(1, "big"))
-        tree = _notification(self.alert_counter + 1, [
+        tree = notification(self.alert_counter + 1, [
             {"type": "long-unsigned", "value": code},
             {"type": "octet-string", "value": dlms_date_time(when).to_bytes().hex().upper()},
             {"type": "octet-string", "value": described.hex().upper()},
@@ -387,7 +387,8 @@ class UnsupportedCommand(Exception):
         self.message_code = message_code
 
 
-def _notification(counter: int, items: list[dict[str, Any]]) -> dict[str, Any]:
+def notification(counter: int, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A DLMS data-notification alert payload whose invoke-id follows ``counter`` (§2.2)."""
     from gfi.codecs.dlms import dlms_invoke_id
 
     return {"apdu": "data-notification", "invoke_id": dlms_invoke_id(counter), "date_time": "",

@@ -36,6 +36,8 @@ SMART_ENERGY_PROFILE = 0x0109
 MessageHandler = Callable[[bytes], Awaitable[None] | None]
 #: (server) The next queued message for a sleepy device and how many remain after it.
 QueueSource = Callable[[], tuple[int, bytes | None]]
+#: A sleepy device's MLME-POLL: fetch what its parent holds, return how many frames.
+Poll = Callable[[], Awaitable[int]]
 
 
 class TunnelLink:
@@ -61,29 +63,40 @@ class TunnelLink:
                 profile_id=SMART_ENERGY_PROFILE, cluster_id=TUNNELING_CLUSTER,
                 payload=payload))
 
-    async def establish(self, timeout: float = 5.0) -> int:
-        """(device) Request the tunnel and await the Comms Hub's acceptance."""
+    async def establish(self, timeout: float = 5.0, *, poll: Poll | None = None) -> int:
+        """(device) Request the tunnel and await the Comms Hub's acceptance; a sleepy device
+        passes its ``poll`` to fetch the answer its parent holds."""
         await self._transmit([self.engine.request_tunnel()])
-        return await asyncio.wait_for(asyncio.shield(self._established), timeout)
+        return await self._answer(self._established, "RequestTunnelResponse", timeout, poll)
 
     async def put(self, message: bytes) -> None:
         """Send one GBCS message through the tunnel."""
         await self._transmit(self.engine.put(message))
 
-    async def get(self, poll: Callable[[], Awaitable[int]], timeout: float = 5.0) -> int:
+    async def get(self, poll: Poll, timeout: float = 5.0) -> int:
         """(sleepy device) Ask the Comms Hub for the next queued message and poll until its
         GET-RESPONSE arrives; the message (if any) goes to ``on_message``. Returns how many
         messages remain queued."""
-        loop = asyncio.get_running_loop()
-        self._get_answer = loop.create_future()
+        self._get_answer = asyncio.get_running_loop().create_future()
         await self._transmit([self.engine.get()])
+        return await self._answer(self._get_answer, "GET-RESPONSE", timeout, poll)
+
+    async def _answer(self, answer: asyncio.Future[int], what: str, timeout: float,
+                      poll: Poll | None) -> int:
+        """``answer``'s result within ``timeout``; with ``poll``, keep polling the parent
+        (the answer to a sleepy device waits there) until it arrives."""
+        loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while not self._get_answer.done():
+        while poll is not None and not answer.done():
             if loop.time() > deadline:
-                raise TimeoutError(f"no GET-RESPONSE from {self.peer} within {timeout:g} s")
+                raise TimeoutError(f"no {what} from {self.peer} within {timeout:g} s")
             await poll()
-            await asyncio.sleep(0)
-        return self._get_answer.result()
+            await asyncio.sleep(0)  # let the frames just delivered be handled
+        try:
+            return await asyncio.wait_for(asyncio.shield(answer),
+                                          max(deadline - loop.time(), 0))
+        except TimeoutError:
+            raise TimeoutError(f"no {what} from {self.peer} within {timeout:g} s") from None
 
     async def feed(self, frame: HanFrame) -> None:
         """A frame from the peer on the Tunneling cluster."""

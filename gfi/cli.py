@@ -232,7 +232,6 @@ def simulate(count: int, capture: str | None, faults: str | None, as_json: bool)
 async def _simulate(count: int, capture: str | None, faults: str | None,
                     as_json: bool) -> int:
     import asyncio
-    from functools import partial
 
     from gfi.codecs.gbcs import build
     from gfi.codecs.security.gbcs import Verdict
@@ -279,10 +278,10 @@ async def _simulate(count: int, capture: str | None, faults: str | None,
         try:
             await p.start()
             check(n, "CS14 device log alert", await p.head.expect_alert(0x0018, timeout=5))
-            ecs17b = partial(_ecs17b, build.ecs17b_payload, supplier, p.esme_id)
             check(n, "ECS17b ESME import registers (encrypted)", await p.head.send(
                 p.head.command(0x0027, originator=supplier, recipient=p.esme_id,
-                               payload=ecs17b), timeout=10))
+                               payload=lambda c, esme=p.esme_id: build.ecs17b_payload(
+                                   c, supplier, esme)), timeout=10))
             pending = asyncio.ensure_future(p.head.send(p.head.command(
                 0x00B8, originator=supplier, recipient=p.gsme_id,
                 payload=build.gcs13b_payload()), timeout=10))
@@ -300,11 +299,6 @@ async def _simulate(count: int, capture: str | None, faults: str | None,
         finally:
             await p.stop()
     return failures
-
-
-def _ecs17b(make: Any, supplier: str, esme: str, counter: int) -> bytes:
-    payload: bytes = make(counter, supplier, esme)
-    return payload
 
 
 def _summary(dm: Any) -> str:

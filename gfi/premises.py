@@ -214,14 +214,14 @@ class Premises:
                 summary="CS14 device log changed").data, "CHF"))
 
     def _cs14_tree(self) -> dict[str, Any]:
-        from gfi.emulators.device import _notification, dlms_date_time
+        from gfi.emulators.device import dlms_date_time, notification
 
         stamp = dlms_date_time(self.now()).to_bytes().hex().upper()
         entries = [{"type": "structure", "value": [
             {"type": "octet-string", "value": eui},
             {"type": "octet-string", "value": key}]} for eui, key in self._device_log().items()]
         chf = self.devices["CHF"]
-        return _notification(chf.alert_counter + 1, [
+        return notification(chf.alert_counter + 1, [
             {"type": "long-unsigned", "value": 0x8F12},
             {"type": "octet-string", "value": stamp},
             {"type": "structure", "value": [
@@ -250,12 +250,7 @@ class Premises:
             self.radios["CH"], ident.eui64, Role.SERVER,
             on_message=lambda m, n=name: self._to_head(m, n),  # type: ignore[misc]
             queue=self._next_for_gsme if sleepy else None)
-        establishing = asyncio.ensure_future(link.establish())
-        while not establishing.done():
-            if sleepy:
-                await radio.poll()
-            await asyncio.sleep(0)
-        await establishing
+        await link.establish(poll=radio.poll if sleepy else None)
         self.on_event(Event("tunnel", f"{name} tunnel open"))
 
     async def _join_display(self, name: str) -> None:

@@ -31,6 +31,15 @@ SUPPLIER = "90B3D51F30010000"
 NOW = dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)
 
 
+def _sink(link: TunnelLink, tasks: set[asyncio.Task[None]]):  # type: ignore[no-untyped-def]
+    """A radio sink that feeds ``link`` from the event loop, keeping the tasks to await."""
+    def on_frame(frame):  # type: ignore[no-untyped-def]
+        task = asyncio.ensure_future(link.feed(frame))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    return on_frame
+
+
 async def test_esme_exchange_over_the_virtual_han() -> None:
     trust = parse_dccboxed_keystore(DCCBOXED_KEYSTORE.read_text())
     ident = DeviceIdentity.create(ESME, DeviceType.ESME, seed="link")
@@ -68,16 +77,8 @@ async def test_esme_exchange_over_the_virtual_han() -> None:
 
         esme_link = TunnelLink(esme_radio, CH, Role.CLIENT, on_message=on_command)
         tasks: set[asyncio.Task[None]] = set()
-
-        def sink(link: TunnelLink):  # type: ignore[no-untyped-def]
-            def on_frame(frame):  # type: ignore[no-untyped-def]
-                task = asyncio.ensure_future(link.feed(frame))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-            return on_frame
-
-        ch_radio.set_sink(sink(ch_link))
-        esme_radio.set_sink(sink(esme_link))
+        ch_radio.set_sink(_sink(ch_link, tasks))
+        esme_radio.set_sink(_sink(esme_link, tasks))
         await esme_link.establish()
         head = HeadEnd(head_keys, submit=ch_link.put)
 
@@ -136,21 +137,10 @@ async def test_sleepy_gsme_fetches_its_queued_command() -> None:
 
         gsme_link = TunnelLink(gsme_radio, CH, Role.CLIENT, on_message=on_command)
         tasks: set[asyncio.Task[None]] = set()
-
-        def sink(link: TunnelLink):  # type: ignore[no-untyped-def]
-            def on_frame(frame):  # type: ignore[no-untyped-def]
-                task = asyncio.ensure_future(link.feed(frame))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-            return on_frame
-
-        ch_radio.set_sink(sink(ch_link))
-        gsme_radio.set_sink(sink(gsme_link))
-        establishing = asyncio.ensure_future(gsme_link.establish())
-        while not establishing.done():  # the response waits for the sleepy GSME's poll
-            await gsme_radio.poll()
-            await asyncio.sleep(0)
-        await establishing
+        ch_radio.set_sink(_sink(ch_link, tasks))
+        gsme_radio.set_sink(_sink(gsme_link, tasks))
+        # the response waits at the parent for the sleepy GSME's poll
+        await gsme_link.establish(poll=gsme_radio.poll)
 
         async def enqueue(data: bytes) -> None:
             queue.append(data)
