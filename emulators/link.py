@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from gfi.codecs.engines.tunnel import (
     NEED_DATA,
@@ -38,6 +39,31 @@ MessageHandler = Callable[[bytes], Awaitable[None] | None]
 QueueSource = Callable[[], tuple[int, bytes | None]]
 #: A sleepy device's MLME-POLL: fetch what its parent holds, return how many frames.
 Poll = Callable[[], Awaitable[int]]
+
+
+#: How often a sleepy device polls its parent while it awaits an answer (its "fast poll"
+#: rate; a virtual HAN delivers in microseconds, a real one in milliseconds).
+FAST_POLL_INTERVAL = 0.005
+
+T = TypeVar("T")
+
+
+async def await_answer(answer: asyncio.Future[T], what: str, timeout: float,
+                       poll: Poll | None = None, *,
+                       interval: float = FAST_POLL_INTERVAL) -> T:
+    """``answer``'s result within ``timeout`` (else :class:`TimeoutError` saying ``what``).
+    With ``poll`` (a sleepy device) the parent is polled every ``interval`` meanwhile, since
+    the answer waits there; the wait ends as soon as the answer is in."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not answer.done():
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise TimeoutError(f"{what} within {timeout:g} s")
+        if poll is not None:
+            await poll()
+        await asyncio.wait({answer}, timeout=min(interval, remaining) if poll else remaining)
+    return answer.result()
 
 
 class TunnelLink:
@@ -83,20 +109,7 @@ class TunnelLink:
 
     async def _answer(self, answer: asyncio.Future[int], what: str, timeout: float,
                       poll: Poll | None) -> int:
-        """``answer``'s result within ``timeout``; with ``poll``, keep polling the parent
-        (the answer to a sleepy device waits there) until it arrives."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while poll is not None and not answer.done():
-            if loop.time() > deadline:
-                raise TimeoutError(f"no {what} from {self.peer} within {timeout:g} s")
-            await poll()
-            await asyncio.sleep(0)  # let the frames just delivered be handled
-        try:
-            return await asyncio.wait_for(asyncio.shield(answer),
-                                          max(deadline - loop.time(), 0))
-        except TimeoutError:
-            raise TimeoutError(f"no {what} from {self.peer} within {timeout:g} s") from None
+        return await await_answer(answer, f"no {what} from {self.peer}", timeout, poll)
 
     async def feed(self, frame: HanFrame) -> None:
         """A frame from the peer on the Tunneling cluster."""

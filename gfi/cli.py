@@ -208,12 +208,12 @@ def _json_lines(inputs: Sequence[str]) -> Any:
 def simulate(count: int, capture: str | None, faults: str | None, as_json: bool) -> None:
     """Bring up premises on the virtual HAN and run one exchange per payload family.
 
-    Each premises: Comms Hub (CHF + GPF), ESME and a sleepy GSME; CCS01 adds the meters to
-    the CHF device log (CS14 alert), they and an IHD join, the meters open their tunnels,
-    the ESME answers an encrypted register read (ECS17b), the GSME an encrypted
-    block-counter read (GCS13b) fetched from the GPF queue, and the IHD reads the ESME's
-    consumption over ZCL. (PPMID, CAD and HCALCS are still to come.) Exit status non-zero
-    when anything failed.
+    Each premises: a Comms Hub (CHF + GPF), ESME, sleepy GSME, PPMID, HCALCS, IHD and CAD.
+    CCS01 puts every device on the CHF device log (CS14 alert), they join with their
+    install-code link keys, the Type 1 devices open their GBCS tunnels, the GSME sets up its
+    mirror on the GPF; then one exchange per device and payload family runs (DLMS, GBZ,
+    ASN.1, ZCL) and each gets a PASS or FAIL with its reason. Exit status non-zero when
+    anything failed.
     """
     import asyncio
 
@@ -231,73 +231,34 @@ def simulate(count: int, capture: str | None, faults: str | None, as_json: bool)
 
 async def _simulate(count: int, capture: str | None, faults: str | None,
                     as_json: bool) -> int:
-    import asyncio
-
-    from gfi.codecs.gbcs import build
-    from gfi.codecs.security.gbcs import Verdict
     from gfi.premises import Event, Premises
-
-    supplier = "90B3D51F30010000"
-
-    failures = 0
+    from gfi.simulate import run_premises
 
     def emit(n: int, event: Event) -> None:
         if as_json:
             click.echo(json.dumps({"premises": n, "kind": event.kind, "text": event.text,
-                                   **event.data}))
+                                   **event.data}, default=str))
         else:
             click.echo(f"[{n}] {event.kind:8} {event.text}")
 
-    def check(n: int, what: str, dm: Any) -> None:
-        nonlocal failures
-        ok = dm is not None and dm.ok and dm.verdicts_ok and dm.mac.verdict in (
-            Verdict.VALID, Verdict.ABSENT) and dm.signature.verdict in (
-            Verdict.VALID, Verdict.ABSENT)
-        if dm is not None and dm.decrypted is False:
-            ok = False
-        failures += 0 if ok else 1
-        verdicts = {} if dm is None else {"mac": dm.mac.verdict.value,
-                                          "signature": dm.signature.verdict.value,
-                                          "decrypted": dm.decrypted}
-        emit(n, Event("result", f"{what}: {'PASS' if ok else 'FAIL'} {verdicts}",
-                      {"ok": ok, **verdicts}))
-
+    failures = 0
     for n in range(count):
         p = Premises(n, on_event=lambda e, n=n: emit(n, e))
         if faults:
             p.han.set_faults(faults)
-        writer = None
         if capture:
             from gfi.radio.capture import PcapWriter
 
             path = capture if n == 0 else capture.replace(".pcap", "") + f"-{n}.pcap"
-            writer = PcapWriter(path)
-            writer.attach(p.han, close_with=True)
+            PcapWriter(path).attach(p.han, close_with=True)
         p.head.listeners.append(lambda e, n=n: emit(n, Event(
             e.direction, _summary(e.message), {"hex": e.message.raw.hex().upper()})))
-        try:
-            await p.start()
-            check(n, "CS14 device log alert", await p.head.expect_alert(0x0018, timeout=5))
-            check(n, "ECS17b ESME import registers (encrypted)", await p.head.send(
-                p.head.command(0x0027, originator=supplier, recipient=p.esme_id,
-                               payload=lambda c, esme=p.esme_id: build.ecs17b_payload(
-                                   c, supplier, esme)), timeout=10))
-            pending = asyncio.ensure_future(p.head.send(p.head.command(
-                0x00B8, originator=supplier, recipient=p.gsme_id,
-                payload=build.gcs13b_payload()), timeout=10))
-            await asyncio.sleep(0)
-            await p.wake_gsme()
-            check(n, "GCS13b GSME block counters via the GPF queue", await pending)
-            shown = await p.display_reading("IHD")
-            ok = shown.get(0x0302) is not None
-            failures += 0 if ok else 1
-            emit(n, Event("result", f"IHD reads ESME consumption over ZCL: "
-                                    f"{'PASS' if ok else 'FAIL'}", {"ok": ok}))
-        except (GfiError, TimeoutError, LookupError) as exc:
-            failures += 1
-            emit(n, Event("error", f"{type(exc).__name__}: {exc}", {"ok": False}))
-        finally:
-            await p.stop()
+        checks = await run_premises(p, lambda e, n=n: emit(n, e))
+        failed = [c for c in checks if not c.ok]
+        failures += len(failed)
+        emit(n, Event("summary", f"{len(checks) - len(failed)} of {len(checks)} exchanges "
+                                 f"passed", {"passed": len(checks) - len(failed),
+                                             "failed": len(failed)}))
     return failures
 
 

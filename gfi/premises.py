@@ -1,45 +1,57 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A smart-metering premises on the virtual HAN: a Communications Hub (CHF + GPF), an ESME
-and a sleepy GSME, joined through the CHF device log, with the head end in front.
+"""A smart-metering premises on the virtual HAN: the Communications Hub (CHF + GPF) and its
+six devices — ESME, sleepy GSME, IHD, CAD, PPMID and HCALCS — with the head end in front.
 
-Work in progress towards issue 3: IHD, PPMID, CAD and HCALCS, the metering mirror and
-the time server follow. What is here runs real GBCS end to end: the head end adds each
-device to the CHF device log with CCS01 (the CHF raises CS14), the device joins with its
-install-code link key (admitted only when on the log), opens its tunnel, and commands are
-routed by recipient: the CHF answers itself, ESME commands go through the tunnel, GSME
-commands wait in the GPF queue until the GSME wakes and GETs them.
+Bring-up (:meth:`Premises.start`) is what an installer and the DCC do: the head end adds
+each device to the CHF device log with CCS01 (the CHF raises CS14 each time), the trust
+centre admits each joining device only with the link key of the install code on the log,
+the Type 1 devices open their GBCS tunnels, and the GSME wakes once to set up its mirror on
+the GPF. Commands then flow head end → Comms Hub → device and back (zigbee-han.md §5).
+
+With a state directory every device's state (counters, logs, registers, mirror, queue) is
+saved by :meth:`Premises.stop` and restored by the next ``Premises`` on the same directory.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from gfi.codecs.engines.tunnel import Role
+from gfi.codecs.dlms import dlms_invoke_id, encode_dlms_payload
 from gfi.codecs.gbcs.catalogue import DeviceType, PayloadFamily
-from gfi.codecs.gbcs.message import decode_frame
-from gfi.codecs.security.install_code import link_key_from_install_code
 from gfi.codecs.security.keystore import InMemoryKeyStore, parse_dccboxed_keystore
 from gfi.emulators.asn1_model import Asn1Model
-from gfi.emulators.cosem import CHF_PROFILE, ESME_PROFILE, CosemServer
+from gfi.emulators.comms_hub import DEVICE_LOG, CommsHub
 from gfi.emulators.device import GbcsDevice
+from gfi.emulators.display import Cad, Display
+from gfi.emulators.esme import Esme
+from gfi.emulators.gsme import Gsme
 from gfi.emulators.identity import DeviceIdentity, TestCa
-from gfi.emulators.link import TUNNELING_CLUSTER, TunnelLink
-from gfi.emulators.zcl_node import ZclAttributeServer, ZclReader
-from gfi.emulators.zse import GSME_PROFILE, AttributeStore, GbzServer
+from gfi.emulators.node import Event, HanNode
+from gfi.emulators.store import StateStore
 from gfi.headend import HeadEnd
-from gfi.radio.base import AdmissionDecision, HanFrame, JoinRequest
-from gfi.radio.virtual import VirtualHan, VirtualRadio
+from gfi.radio.virtual import VirtualHan
+
+__all__ = ["ACB", "SUPPLIER", "Event", "Premises", "PremisesIds", "bundled_trust"]
 
 logger = logging.getLogger(__name__)
 
 ACB = "90B3D51F30000002"
-DEVICE_LOG = "0-0:30.3.0.255"
-METERING = 0x0702
+SUPPLIER = "90B3D51F30010000"
+
+#: The devices of a premises: name → (device type, entity id offset, sleepy).
+DEVICES: dict[str, tuple[DeviceType, int, bool]] = {
+    "ESME": (DeviceType.ESME, 0x0, False),
+    "GSME": (DeviceType.GSME, 0x1, True),
+    "PPMID": (DeviceType.PPMID, 0x4, False),
+    "HCALCS": (DeviceType.HCALCS, 0x5, False),
+    "IHD": (DeviceType.TYPE2, 0xB, False),
+    "CAD": (DeviceType.TYPE2, 0xC, False),
+}
 
 
 def bundled_trust() -> InMemoryKeyStore:
@@ -51,7 +63,8 @@ def bundled_trust() -> InMemoryKeyStore:
 
 @dataclass
 class PremisesIds:
-    """Entity ids of one premises (n counts premises from 0)."""
+    """Entity ids of one premises (n counts premises from 0; premises 0 uses the RTDS ids,
+    00DB1234567890A0 for the ESME …)."""
 
     n: int = 0
 
@@ -59,135 +72,119 @@ class PremisesIds:
         return f"00DB{(0x123456 + self.n) & 0xFFFFFF:06X}7890A{offset:X}"
 
 
-@dataclass
-class Event:
-    """Something that happened in the premises (for printing and reports)."""
-
-    kind: str
-    text: str
-    data: dict[str, Any] = field(default_factory=dict)
-
-
 class Premises:
     """See the module docstring."""
 
     def __init__(self, n: int = 0, *, now: Callable[[], dt.datetime] | None = None,
-                 seed: str = "gfi", on_event: Callable[[Event], None] | None = None) -> None:
+                 seed: str = "gfi", on_event: Callable[[Event], None] | None = None,
+                 state_dir: str | Path | None = None,
+                 trust: InMemoryKeyStore | None = None) -> None:
         ids = PremisesIds(n)
-        self.esme_id, self.gsme_id = ids.device(0), ids.device(1)
-        self.chf_id, self.gpf_id = ids.device(2), ids.device(3)
-        self.ihd_id = ids.device(0xB)
+        self.n = n
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.on_event = on_event or (lambda e: None)
-        self.trust = bundled_trust()
+        self.trust = trust if trust is not None else bundled_trust()
+        self.store = StateStore(state_dir) if state_dir is not None else None
         ca = TestCa(seed)
+        self.chf_id, self.gpf_id = ids.device(2), ids.device(3)
         self.identities = {
             "CHF": DeviceIdentity.create(self.chf_id, DeviceType.CHF, seed=seed, ca=ca),
             "GPF": DeviceIdentity.create(self.gpf_id, DeviceType.GPF, seed=seed, ca=ca),
-            "ESME": DeviceIdentity.create(self.esme_id, DeviceType.ESME, seed=seed, ca=ca),
-            "GSME": DeviceIdentity.create(self.gsme_id, DeviceType.GSME, seed=seed, ca=ca),
-            "IHD": DeviceIdentity.create(self.ihd_id, DeviceType.TYPE2, seed=seed, ca=ca),
-        }
-        #: What the ESME publishes on the HAN for displays (ZSE Metering, SE 1.4 D.3).
-        self.esme_metering = AttributeStore(METERING, {0x0000: 0, 0x0300: 0, 0x0301: 1,
-                                                       0x0302: 1000})
-        self.chf_model = CosemServer(CHF_PROFILE)
-        self.chf_model.find(DEVICE_LOG).extra["devices"] = []  # type: ignore[union-attr]
-        self.devices = {
-            "CHF": GbcsDevice(self.identities["CHF"], trust=self.trust, acb=ACB,
-                              models={PayloadFamily.DLMS: self.chf_model},
-                              alert_recipient=ACB),
-            "ESME": GbcsDevice(self.identities["ESME"], trust=self.trust, acb=ACB, models={
-                PayloadFamily.DLMS: CosemServer(ESME_PROFILE),
-                PayloadFamily.ASN1: Asn1Model(self.identities["ESME"])}),
-            "GSME": GbcsDevice(self.identities["GSME"], trust=self.trust, acb=ACB, models={
-                PayloadFamily.GBZ: GbzServer(GSME_PROFILE),
-                PayloadFamily.ASN1: Asn1Model(self.identities["GSME"])}),
-        }
+        } | {name: DeviceIdentity.create(ids.device(offset), kind, seed=seed, ca=ca)
+             for name, (kind, offset, _) in DEVICES.items()}
+        self.ids = {name: ident.eui64 for name, ident in self.identities.items()}
+        self.esme_id, self.gsme_id = self.ids["ESME"], self.ids["GSME"]
         head_keys = InMemoryKeyStore()
         head_keys.merge(self.trust)
         for ident in self.identities.values():
             ident.publish(head_keys)
-        self.head = HeadEnd(head_keys, self.submit, acb=ACB)
+        self.head = HeadEnd(head_keys, self._submit, acb=ACB)
+        if self.store is not None:  # the head end's counters must outlive a restart too
+            self.head.counters.update((self.store.load("head-end", "counters") or {}))
         self.han = VirtualHan(f"premises-{n}")
-        self.gsme_queue: list[bytes] = []
-        self.links: dict[str, TunnelLink] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.radios: dict[str, VirtualRadio] = {}
-        self._device_links: dict[str, TunnelLink] = {}
-        self.readers: dict[str, ZclReader] = {}
+        self.hub: CommsHub | None = None
+        self.nodes: dict[str, HanNode] = {}
 
-    # -- plumbing ---------------------------------------------------------------------------
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    # -- access -----------------------------------------------------------------------------
+    def _load(self, eui64: str) -> dict[str, Any] | None:
+        return self.store.load(eui64, "device") if self.store else None
 
-    def _sink(self, links: dict[str, TunnelLink],
-              zcl: ZclAttributeServer | None = None) -> Callable[[HanFrame], None]:
-        def on_frame(frame: HanFrame) -> None:
-            if frame.cluster_id != TUNNELING_CLUSTER:
-                if zcl is not None:
-                    self._spawn(zcl.feed(frame))
-                return
-            link = links.get(frame.src_eui64)
-            if link is not None:
-                self._spawn(link.feed(frame))
-        return on_frame
+    @property
+    def devices(self) -> dict[str, GbcsDevice]:
+        """The GBCS side of every Type 1 device, by name (CHF, GPF, ESME, GSME, …)."""
+        if self.hub is None:
+            raise RuntimeError("the premises is not started")
+        out = {"CHF": self.hub.chf, "GPF": self.hub.gpf}
+        out.update({name: node.gbcs for name, node in self.nodes.items()
+                    if node.gbcs is not None})
+        return out
 
-    def _device_log(self) -> dict[str, str]:
-        obj = self.chf_model.find(DEVICE_LOG)
-        return {eui: key for eui, key in obj.extra.get("devices", [])} if obj else {}
+    @property
+    def esme(self) -> Esme:
+        node = self.nodes["ESME"]
+        assert isinstance(node, Esme)
+        return node
 
-    def _admission(self, request: JoinRequest) -> AdmissionDecision:
-        code = self._device_log().get(request.eui64)
-        if not code:
-            self.on_event(Event("join", f"{request.eui64} refused: not on the CHF device log"))
-            return AdmissionDecision.refuse("not on the CHF device log")
-        return AdmissionDecision.admit(link_key_from_install_code(bytes.fromhex(code)))
+    @property
+    def gsme(self) -> Gsme:
+        node = self.nodes["GSME"]
+        assert isinstance(node, Gsme)
+        return node
 
-    async def submit(self, data: bytes) -> None:
-        """The Comms Hub's WAN side: route a command by its recipient."""
-        frame = decode_frame(data)
-        recipient = frame.recipient
-        if recipient == self.chf_id:
-            for out in self.devices["CHF"].process(data, self.now()).messages:
-                self._spawn(self._to_head(out.data, "CHF"))
-        elif recipient == self.gsme_id:
-            self.gsme_queue.append(data)
-            self.on_event(Event("queue", f"GPF queues a command for the GSME "
-                                         f"({len(self.gsme_queue)} waiting)"))
-        elif recipient in self.links:
-            await self.links[recipient].put(data)
-        else:
-            raise LookupError(f"no device {recipient} on this Comms Hub")
+    def display(self, name: str = "IHD") -> Display:
+        node = self.nodes[name]
+        assert isinstance(node, Display)
+        return node
 
-    async def _to_head(self, data: bytes, source: str) -> None:
+    async def _submit(self, data: bytes) -> None:
+        if self.hub is None:
+            raise RuntimeError("the premises is not started")
+        await self.hub.submit(data)
+
+    def _to_head(self, data: bytes, source: str) -> None:
         self.head.receive(data, source=source)
-
-    def _next_for_gsme(self) -> tuple[int, bytes | None]:
-        if not self.gsme_queue:
-            return 0, None
-        message = self.gsme_queue.pop(0)
-        return len(self.gsme_queue), message
 
     # -- bring-up ---------------------------------------------------------------------------
     async def start(self) -> None:
-        ch = self.han.attach(self.gpf_id, coordinator=True)
-        ch.set_admission(self._admission)
-        ch.set_sink(self._sink(self.links))
-        self.radios["CH"] = ch
-        for name in ("ESME", "GSME", "IHD"):
+        """Attach every radio, provision, join, open tunnels, set up the gas mirror."""
+        names = {ident.eui64: name for name, ident in self.identities.items()}
+        coordinator = self.han.attach(self.gpf_id, coordinator=True)
+        self.hub = CommsHub(self.identities["CHF"], self.identities["GPF"], coordinator,
+                            trust=self.trust, acb=ACB, to_wan=self._to_head, now=self.now,
+                            on_event=self.on_event, names=names, state=self._load(self.gpf_id))
+        for name, (_, _, sleepy) in DEVICES.items():
+            self.nodes[name] = self._node(name, sleepy)
+        for name in DEVICES:
             await self.add_to_device_log(name)
-        ch.permit_joining(60)
-        for name, sleepy in (("ESME", False), ("GSME", True)):
-            await self._join(name, sleepy)
-        await self._join_display("IHD")
+        coordinator.permit_joining(60)
+        for node in self.nodes.values():
+            await node.join()
+        for node in self.nodes.values():
+            if node.gbcs is not None:
+                await node.open_tunnel()
+        await self.gsme.wake()
+
+    def _node(self, name: str, sleepy: bool) -> HanNode:
+        ident = self.identities[name]
+        radio = self.han.attach(ident.eui64, sleepy=sleepy)
+        common: dict[str, Any] = {"hub": self.gpf_id, "now": self.now, "on_event": self.on_event}
+        state = self._load(ident.eui64)
+        if name == "ESME":
+            return Esme(ident, radio, trust=self.trust, acb=ACB, state=state, **common)
+        if name == "GSME":
+            return Gsme(ident, radio, trust=self.trust, acb=ACB, state=state, **common)
+        if name == "IHD":
+            return Display(name, ident, radio, esme=self.esme_id, **common)
+        if name == "CAD":
+            return Cad(name, ident, radio, esme=self.esme_id, **common)
+        state = state or {}
+        asn1 = Asn1Model(ident, state=state.get("models", {}).get(PayloadFamily.ASN1.value))
+        gbcs = GbcsDevice(ident, trust=self.trust, acb=ACB, state=state.get("gbcs"),
+                          models={PayloadFamily.ASN1: asn1})
+        return HanNode(name, ident, radio, gbcs=gbcs, **common)
 
     async def add_to_device_log(self, name: str) -> None:
-        """CCS01 from the ACB on behalf of the supplier; the CHF answers and raises CS14."""
-        from gfi.codecs.dlms import dlms_invoke_id, encode_dlms_payload
-
+        """CCS01 from the ACB on behalf of the supplier (the CHF answers and raises CS14)."""
         ident = self.identities[name]
 
         def payload(counter: int) -> bytes:
@@ -200,92 +197,54 @@ class Premises:
                     {"type": "octet-string", "value": ident.eui64},
                     {"type": "octet-string", "value": ident.install_code.hex().upper()}]}]})
 
-        before = dict(self._device_log())
         response = await self.head.send(self.head.command(
             0x0001, originator=ACB, recipient=self.chf_id, payload=payload,
-            supplementary_remote_party_id="90B3D51F30010000",
-            supplementary_remote_party_counter=self.head.next_counter("90B3D51F30010000")))
-        assert response is not None
+            supplementary_remote_party_id=SUPPLIER,
+            supplementary_remote_party_counter=self.head.next_counter(SUPPLIER)))
+        assert response is not None and response.payload is not None
         self.on_event(Event("command", f"CCS01 add {name} {ident.eui64} to the CHF device log: "
-                                       f"result {response.payload['results'][0]['result']}"))
-        if self._device_log() != before:
-            self._spawn(self._to_head(self.devices["CHF"].alert(
-                0x0018, self._cs14_tree(), self.now(), recipient=ACB,
-                summary="CS14 device log changed").data, "CHF"))
+                                       f"result {response.payload['results'][0]['result']}",
+                            {"device": name}))
 
-    def _cs14_tree(self) -> dict[str, Any]:
-        from gfi.emulators.device import dlms_date_time, notification
-
-        stamp = dlms_date_time(self.now()).to_bytes().hex().upper()
-        entries = [{"type": "structure", "value": [
-            {"type": "octet-string", "value": eui},
-            {"type": "octet-string", "value": key}]} for eui, key in self._device_log().items()]
-        chf = self.devices["CHF"]
-        return notification(chf.alert_counter + 1, [
-            {"type": "long-unsigned", "value": 0x8F12},
-            {"type": "octet-string", "value": stamp},
-            {"type": "structure", "value": [
-                {"type": "octet-string", "value": stamp},
-                {"type": "octet-string", "value": self.gpf_id},
-                {"type": "array", "value": entries}]}])
-
-    async def _join(self, name: str, sleepy: bool) -> None:
-        ident = self.identities[name]
-        radio = self.han.attach(ident.eui64, sleepy=sleepy)
-        self.radios[name] = radio
-        result = await radio.join(link_key_from_install_code(ident.install_code), timeout=5)
-        self.on_event(Event("join", f"{name} {ident.eui64} joined as 0x{result.nwk:04X}"))
-        device = self.devices[name]
-
-        async def on_command(message: bytes) -> None:
-            for out in device.process(message, self.now()).messages:
-                await link.put(out.data)
-
-        link = TunnelLink(radio, self.gpf_id, Role.CLIENT, on_message=on_command)
-        self._device_links[name] = link
-        zcl = (ZclAttributeServer(radio, {METERING: self.esme_metering}) if name == "ESME"
-               else None)
-        radio.set_sink(self._sink({self.gpf_id: link}, zcl))
-        self.links[ident.eui64] = TunnelLink(
-            self.radios["CH"], ident.eui64, Role.SERVER,
-            on_message=lambda m, n=name: self._to_head(m, n),  # type: ignore[misc]
-            queue=self._next_for_gsme if sleepy else None)
-        await link.establish(poll=radio.poll if sleepy else None)
-        self.on_event(Event("tunnel", f"{name} tunnel open"))
-
-    async def _join_display(self, name: str) -> None:
-        """A Type 2 device (IHD, CAD): joins with its install code, then only reads."""
-        ident = self.identities[name]
-        radio = self.han.attach(ident.eui64)
-        self.radios[name] = radio
-        result = await radio.join(link_key_from_install_code(ident.install_code), timeout=5)
-        self.readers[name] = reader = ZclReader(radio)
-        radio.set_sink(reader.feed)
-        self.on_event(Event("join", f"{name} {ident.eui64} joined as 0x{result.nwk:04X}"))
-
-    async def display_reading(self, name: str = "IHD") -> dict[int, Any]:
-        """What the display shows: the ESME's consumption (current summation delivered,
-        unit of measure, multiplier, divisor), read over the HAN."""
-        values = await self.readers[name].read(self.esme_id, METERING,
-                                               [0x0000, 0x0300, 0x0301, 0x0302])
-        text = (f"{name} reads ESME consumption {values[0x0000]} × "
-                f"{values[0x0301]}/{values[0x0302]} (unit {values[0x0300]})")
-        self.on_event(Event("display", text))
-        return values
-
+    # -- conveniences -----------------------------------------------------------------------
     async def wake_gsme(self) -> int:
-        """The GSME wakes and fetches every queued command; how many it got."""
-        link = self._device_links["GSME"]
-        fetched = 0
-        while self.gsme_queue:
-            await link.get(self.radios["GSME"].poll)
-            fetched += 1
-        return fetched
+        """The GSME wakes: updates its mirror and runs every queued command; how many."""
+        return (await self.gsme.wake()).commands
+
+    async def display_reading(self, name: str = "IHD") -> dict[str, Any]:
+        """What a display (IHD or CAD) shows after reading the meters over ZSE."""
+        return (await self.display(name).refresh()).values
+
+    @property
+    def errors(self) -> list[BaseException]:
+        """Failures inside any device's background work (none in a healthy run)."""
+        out = list(self.hub.errors) if self.hub else []
+        for node in self.nodes.values():
+            out.extend(node.errors)
+        return out
+
+    def state(self) -> dict[str, dict[str, Any]]:
+        """Every device's state by EUI-64 (what a state directory keeps)."""
+        out = {self.gpf_id: self.hub.state()} if self.hub else {}
+        out.update({node.eui64: node.state() for node in self.nodes.values()})
+        return out
+
+    def save(self) -> None:
+        """Write every device's state and the head end's counters to the state directory."""
+        if self.store is not None:
+            for eui64, document in self.state().items():
+                self.store.save(eui64, "device", document)
+            self.store.save("head-end", "counters", dict(self.head.counters))
 
     async def stop(self) -> None:
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.han.drain(2.0)
+        """Let running work finish, save the state, shut the HAN down."""
+        for _ in range(3):
+            if self.hub is not None:
+                await self.hub.settle()
+            for node in self.nodes.values():
+                await node.settle()
+            await self.han.drain(2.0)
+        self.save()
+        if self.store is not None:
+            self.store.close()
         await self.han.close()
-
-

@@ -63,6 +63,7 @@ from .base import (
     LeaveEvent,
     Radio,
     RadioEvent,
+    SleepyRadio,
     TrustCentreRadio,
 )
 
@@ -96,6 +97,7 @@ __all__ = [
     "RadioEvent",
     "RadioLost",
     "RadioSpecError",
+    "SleepyRadio",
     "TrustCentreRadio",
     "open_radio",
 ]

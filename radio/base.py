@@ -504,6 +504,16 @@ class JoiningRadio(Radio, Protocol):
 
 
 @runtime_checkable
+class SleepyRadio(JoiningRadio, Protocol):
+    """A sleepy end device's radio: frames for it wait at its parent until it polls
+    (MLME-POLL, IEEE 802.15.4 §7.5.6.3)."""
+
+    async def poll(self) -> int:
+        """Fetch what the parent holds; how many frames arrived."""
+        ...
+
+
+@runtime_checkable
 class TrustCentreRadio(Radio, Protocol):
     """The coordinator and trust centre of a HAN (§4.6.3.2, §4.7.1)."""
 

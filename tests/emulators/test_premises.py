@@ -1,42 +1,141 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A premises end to end on the virtual HAN: CCS01 provisioning with its CS14 alert, joins
-through the CHF device log, an ESME read through the tunnel and a GSME read through the
-GPF queue."""
+"""A whole premises on the virtual HAN: CCS01 provisioning with its CS14 alerts, all six
+devices joining through the CHF device log (and a stranger refused), the GSME mirror on the
+GPF, routing through the tunnel and the GPF queue, CCS02 removal, and a restart from a
+state directory."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
+
+import pytest
 
 from gfi.codecs.gbcs import build
 from gfi.codecs.security.gbcs import Verdict
+from gfi.codecs.security.install_code import link_key_from_install_code
+from gfi.emulators.node import Event
 from gfi.headend import alert_code_of
-from gfi.premises import Premises
+from gfi.premises import ACB, SUPPLIER, Premises
+from gfi.radio.base import JoinFailed
 
 NOW = dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)
-SUPPLIER = "90B3D51F30010000"
+DEVICES = ("ESME", "GSME", "PPMID", "HCALCS", "IHD", "CAD")
 
 
-async def test_premises_exchanges() -> None:
-    events = []
+def ecs17b(p: Premises, counter: int | None = None):  # type: ignore[no-untyped-def]
+    return p.head.command(0x0027, originator=SUPPLIER, recipient=p.esme_id, counter=counter,
+                          payload=lambda c: build.ecs17b_payload(c, SUPPLIER, p.esme_id))
+
+
+async def test_bring_up_joins_all_six_devices_through_the_device_log() -> None:
+    events: list[Event] = []
     p = Premises(0, now=lambda: NOW, on_event=events.append)
     try:
         await p.start()
-        cs14 = await p.head.expect_alert(0x0018, timeout=2)
-        assert alert_code_of(cs14) == 0x8F12 and cs14.mac.verdict is Verdict.VALID
-        assert [e.kind for e in events].count("join") == 3
-        shown = await p.display_reading("IHD")
-        assert shown[0x0302] == 1000
-        esme = await p.head.send(p.head.command(
-            0x0027, originator=SUPPLIER, recipient=p.esme_id,
-            payload=lambda c: build.ecs17b_payload(c, SUPPLIER, p.esme_id)), timeout=5)
+        joined = {e.data["device"] for e in events if e.kind == "join"}
+        assert joined == set(DEVICES)
+        assert {e.data["device"] for e in events if e.kind == "tunnel"} == {
+            "ESME", "GSME", "PPMID", "HCALCS"}
+        for _ in DEVICES:  # one CS14 per device added to the log (premises 0 already
+            # lists the ESME and GSME ids of RTDS, with other install codes)
+            cs14 = await p.head.expect_alert(0x0018, timeout=2)
+            assert alert_code_of(cs14) == 0x8F12 and cs14.mac.verdict is Verdict.VALID
+        assert set(p.hub.device_log()) >= {p.ids[n] for n in DEVICES}  # type: ignore[union-attr]
+        # the GSME's first wake created and filled its mirror on the GPF
+        assert p.hub.mirror.store(0x0702) is not None  # type: ignore[union-attr]
+        assert p.hub.mirror.store(0x0702).get(0x0000) == p.gsme.gbz.state()[  # type: ignore[union-attr]
+            "stores"]["0702"]["attributes"]["0000"][1]
+    finally:
+        await p.stop()
+    assert p.errors == []
+
+
+async def test_a_device_not_on_the_device_log_is_refused() -> None:
+    events: list[Event] = []
+    p = Premises(0, now=lambda: NOW, on_event=events.append)
+    try:
+        await p.start()
+        stranger = p.han.attach("00DB0000000000FF")
+        with pytest.raises(JoinFailed):
+            await stranger.join(link_key_from_install_code(bytes(16)), timeout=1)
+        assert any(e.kind == "join" and e.data.get("admitted") is False for e in events)
+    finally:
+        await p.stop()
+
+
+async def test_routing_to_the_esme_tunnel_and_the_gsme_queue() -> None:
+    p = Premises(0, now=lambda: NOW)
+    try:
+        await p.start()
+        esme = await p.head.send(ecs17b(p), timeout=5)
         assert esme is not None and esme.decrypted is True and esme.mac.verdict is Verdict.VALID
         pending = asyncio.ensure_future(p.head.send(p.head.command(
             0x00B8, originator=SUPPLIER, recipient=p.gsme_id,
             payload=build.gcs13b_payload()), timeout=5))
         await asyncio.sleep(0)
+        assert p.hub.queues[p.gsme_id]  # type: ignore[union-attr]
+        assert not pending.done()  # the GSME sleeps: the command waits in the GPF queue
         assert await p.wake_gsme() == 1
         gsme = await pending
         assert gsme is not None and gsme.decrypted is True
+        assert not p.hub.queues[p.gsme_id]  # type: ignore[union-attr]
     finally:
         await p.stop()
+
+
+async def test_ccs02_takes_a_device_off_the_log_and_the_han() -> None:
+    events: list[Event] = []
+    p = Premises(0, now=lambda: NOW, on_event=events.append)
+    try:
+        await p.start()
+        for _ in DEVICES:
+            await p.head.expect_alert(0x0018, timeout=2)
+        cad = p.ids["CAD"]
+        response = await p.head.send(p.head.command(
+            0x0002, originator=ACB, recipient=p.chf_id,
+            payload=lambda c: build.ccs02_payload(c, cad),
+            supplementary_remote_party_id=SUPPLIER,
+            supplementary_remote_party_counter=p.head.next_counter(SUPPLIER)), timeout=5)
+        assert response is not None and response.payload["results"][0]["result"] == 0
+        cs14 = await p.head.expect_alert(0x0018, timeout=2)
+        assert alert_code_of(cs14) == 0x8F12
+        assert cad not in p.hub.device_log()  # type: ignore[union-attr]
+        assert any(e.kind == "leave" and e.data.get("eui64") == cad for e in events)
+        with pytest.raises((TimeoutError, LookupError, OSError)):
+            await p.display("CAD").refresh(timeout=0.5)
+    finally:
+        await p.stop()
+
+
+async def test_state_survives_a_restart(tmp_path: Path) -> None:
+    first = Premises(0, now=lambda: NOW, state_dir=tmp_path)
+    try:
+        await first.start()
+        accepted = ecs17b(first)
+        assert await first.head.send(accepted, timeout=5) is not None
+        esme_counter = first.esme.gbcs.last_counters[SUPPLIER]  # type: ignore[union-attr]
+        log = first.hub.device_log()  # type: ignore[union-attr]
+    finally:
+        await first.stop()
+    events: list[Event] = []
+    second = Premises(0, now=lambda: NOW, state_dir=tmp_path, on_event=events.append)
+    try:
+        await second.start()
+        assert second.esme.gbcs.last_counters[SUPPLIER] >= esme_counter  # type: ignore[union-attr]
+        assert second.hub.device_log() == log  # type: ignore[union-attr]
+        assert second.gsme.mirror_endpoint is not None
+        # nothing new on the log: the CCS01s of the restart change nothing, so no CS14
+        with pytest.raises(TimeoutError):
+            await second.head.expect_alert(0x0018, timeout=0.2)
+        # the head end's counters went on, so its next command is accepted …
+        assert await second.head.send(ecs17b(second), timeout=5) is not None
+        # … and the one accepted before the restart is a replay now
+        replay = asyncio.ensure_future(second.head.send(accepted, timeout=0.5))
+        alert = await second.head.expect_alert(0x1000, timeout=2)
+        assert alert_code_of(alert) is not None
+        with pytest.raises(TimeoutError):
+            await replay
+    finally:
+        await second.stop()

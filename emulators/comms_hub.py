@@ -1,0 +1,315 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Communications Hub: the Comms Hub Function (CHF) and the Gas Proxy Function (GPF) on
+the HAN coordinator (product.md §4.2-4.3; zigbee-han.md §5, §6.3).
+
+Theory of operation
+-------------------
+* **WAN side** (:meth:`CommsHub.submit`): a GBCS command from the head end is routed by its
+  recipient — the CHF and the GPF answer themselves; a command for a sleepy device (the
+  GSME) waits in that device's queue until it wakes and GETs it; any other device on the
+  device log gets it through its tunnel. What comes back goes to ``to_wan``.
+* **HAN side**: a message a device PUTs through its tunnel is routed the same way when its
+  recipient is another device of this hub (PPMID ↔ GSME, PCS01/PCS02), else it goes to the
+  WAN.
+* **Device log** (CHF class 104 object 0-0:30.3.0.255, CCS01/CCS02/CCS03): the trust centre
+  admits a joining device only when it is on the log, with the link key of its install code.
+  When a command changes the log the CHF raises CS14 (alert 0x0018, alert code 0x8F12); a
+  device removed from the log is removed from the network.
+* **GPF**: the GSME's metering mirror (RequestMirror, ConfigureMirror, Report Attributes; SE
+  1.4 annex D.3.4.2) is kept in a :class:`~gfi.emulators.zse.mirror.MirrorStore`; remote-party
+  reads addressed to the GPF are answered from it; HAN clients (IHD, CAD, PPMID) read the
+  mirrored clusters here.
+* **Time server and Basic** (zigbee-han.md §6.3): Time (0x000A) gives UTC seconds since
+  2000 with TimeStatus master|superseding; Basic PhysicalEnvironment is 1 as GBCS requires.
+
+Tap-off (TOM) copies of GSME commands are not yet processed by the GPF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from gfi.codecs.engines.tunnel import Role
+from gfi.codecs.gbcs.catalogue import PayloadFamily
+from gfi.codecs.gbcs.message import decode_frame
+from gfi.codecs.security.install_code import link_key_from_install_code
+from gfi.codecs.security.keystore import InMemoryKeyStore
+from gfi.emulators.asn1_model import Asn1Model
+from gfi.emulators.cosem import CHF_PROFILE, CosemServer
+from gfi.emulators.device import GbcsDevice, dlms_date_time, notification
+from gfi.emulators.identity import DeviceIdentity
+from gfi.emulators.link import TunnelLink
+from gfi.emulators.node import Clock, Event, EventSink, Tasks, utc_now
+from gfi.emulators.zcl_endpoint import TO_CLIENT, ZclCommand, ZclEndpoint
+from gfi.emulators.zse import GSME_PROFILE, AttributeStore, GbzServer
+from gfi.emulators.zse.mirror import MirrorStore
+from gfi.radio.base import (
+    AdmissionDecision,
+    HanFrame,
+    JoinEvent,
+    JoinRequest,
+    LeaveEvent,
+    TrustCentreRadio,
+)
+
+logger = logging.getLogger(__name__)
+
+DEVICE_LOG = "0-0:30.3.0.255"
+CS14 = 0x0018
+DEVICE_LOG_CHANGED = 0x8F12
+BASIC, TIME, METERING = 0x0000, 0x000A, 0x0702
+#: The CH's application endpoint and the endpoint the GSME mirror lives on (SE 1.4
+#: D.3.4.2: RequestMirrorResponse names it).
+HUB_ENDPOINT, MIRROR_ENDPOINT = 0x01, 0x02
+REQUEST_MIRROR, CONFIGURE_MIRROR = 0x01, 0x08
+ZCL_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+#: Sends a message to the WAN (the head end): (GBCS bytes, name of the source device).
+WanSink = Callable[[bytes, str], Awaitable[None] | None]
+
+
+class _TimeSource:
+    """Time cluster 0x000A, live (ZCL §3.12.2.2)."""
+
+    def __init__(self, now: Clock) -> None:
+        self.now = now
+        self.store = AttributeStore(TIME, {0x0000: 0, 0x0001: 0x09})
+
+    def read(self, attribute_ids: Sequence[int]) -> list[dict[str, Any]]:
+        self.store.set(0x0000, int((self.now() - ZCL_EPOCH).total_seconds()))
+        return self.store.read(attribute_ids)
+
+
+class _MirrorView:
+    """One mirrored cluster as HAN clients read it on the GPF."""
+
+    def __init__(self, mirror: MirrorStore, cluster_id: int) -> None:
+        self.mirror = mirror
+        self.cluster_id = cluster_id
+
+    def read(self, attribute_ids: Sequence[int]) -> list[dict[str, Any]]:
+        return self.mirror.read(self.cluster_id, attribute_ids)
+
+
+class CommsHub:
+    """See the module docstring. ``names`` labels devices (EUI-64 → name) in events."""
+
+    def __init__(self, chf: DeviceIdentity, gpf: DeviceIdentity, radio: TrustCentreRadio, *,
+                 trust: InMemoryKeyStore, acb: str, to_wan: WanSink, now: Clock = utc_now,
+                 on_event: EventSink | None = None, names: dict[str, str] | None = None,
+                 state: dict[str, Any] | None = None) -> None:
+        state = state or {}
+        self.chf_identity, self.gpf_identity = chf, gpf
+        self.radio = radio
+        self.acb = acb
+        self.to_wan = to_wan
+        self.now = now
+        self.on_event: EventSink = on_event or (lambda e: None)
+        self.names = names if names is not None else {}
+        self.tasks = Tasks("CH", self.on_event)
+        models = state.get("models", {})
+        self.chf_model = CosemServer(CHF_PROFILE, models.get("chf"))
+        self.mirror = MirrorStore(models.get("mirror"))
+        self.gpf_model = GbzServer(GSME_PROFILE, models.get("gpf"), mirror=self.mirror)
+        self.chf = GbcsDevice(chf, trust=trust, acb=acb, alert_recipient=acb,
+                              models={PayloadFamily.DLMS: self.chf_model},
+                              state=state.get("chf"))
+        self.gpf = GbcsDevice(gpf, trust=trust, acb=acb, state=state.get("gpf"), models={
+            PayloadFamily.GBZ: self.gpf_model, PayloadFamily.ASN1: Asn1Model(gpf)})
+        #: queued GBCS commands per sleepy device (GBCS: the GPF holds them for the GSME)
+        self.queues: dict[str, list[bytes]] = {k: [bytes.fromhex(m) for m in v]
+                                               for k, v in state.get("queues", {}).items()}
+        self.sleepy: set[str] = set(state.get("sleepy", []))
+        self.links: dict[str, TunnelLink] = {}
+        self.zcl = ZclEndpoint(radio, endpoint=HUB_ENDPOINT, name="CH")
+        self.zcl.serve(BASIC, AttributeStore(BASIC, {0x0000: 0x03, 0x0011: 0x01}))
+        self.zcl.serve(TIME, _TimeSource(now))
+        #: the GSME's mirror, read by HAN clients on its own endpoint
+        self.mirror_zcl = ZclEndpoint(radio, endpoint=MIRROR_ENDPOINT, name="GPF mirror")
+        for cluster_id in GSME_PROFILE.mirrored_clusters:
+            self.mirror_zcl.serve(cluster_id, _MirrorView(self.mirror, cluster_id))
+            self.zcl.on_command(cluster_id, 0x0A, self._on_report, direction=TO_CLIENT,
+                                cluster_specific=False)
+        self.zcl.on_command(METERING, REQUEST_MIRROR, self._on_request_mirror,
+                            direction=TO_CLIENT)
+        self.zcl.on_command(METERING, CONFIGURE_MIRROR, self._on_configure_mirror,
+                            direction=TO_CLIENT)
+        radio.set_admission(self._admission)
+        radio.set_sink(self._on_frame)
+        radio.set_event_sink(self._on_radio_event)
+
+    @property
+    def chf_id(self) -> str:
+        return self.chf_identity.eui64
+
+    @property
+    def gpf_id(self) -> str:
+        return self.gpf_identity.eui64
+
+    def _name(self, eui64: str) -> str:
+        return self.names.get(eui64, eui64)
+
+    # -- device log and admission -----------------------------------------------------------
+    def device_log(self) -> dict[str, str]:
+        """EUI-64 → install code (hex) of every device on the CHF device log."""
+        obj = self.chf_model.find(DEVICE_LOG)
+        return {eui: code for eui, code in obj.extra.get("devices", [])} if obj else {}
+
+    def _admission(self, request: JoinRequest) -> AdmissionDecision:
+        code = self.device_log().get(request.eui64)
+        if not code:
+            self.on_event(Event("join", f"{self._name(request.eui64)} {request.eui64} refused:"
+                                        " not on the CHF device log",
+                                {"eui64": request.eui64, "admitted": False}))
+            return AdmissionDecision.refuse("not on the CHF device log")
+        if request.sleepy:
+            self.sleepy.add(request.eui64)
+        return AdmissionDecision.admit(link_key_from_install_code(bytes.fromhex(code)))
+
+    def _on_radio_event(self, event: object) -> None:
+        if isinstance(event, LeaveEvent):
+            self.links.pop(event.eui64, None)
+        elif isinstance(event, JoinEvent):
+            logger.debug("CH: %s", event)
+
+    async def _after_chf(self, before: dict[str, str]) -> None:
+        """CS14 when the device log changed; devices taken off it leave the network."""
+        after = self.device_log()
+        if after == before:
+            return
+        for eui in set(before) - set(after):
+            self.links.pop(eui, None)
+            self.queues.pop(eui, None)
+            await self.radio.remove(eui)
+            self.on_event(Event("leave", f"{self._name(eui)} {eui} removed from the HAN",
+                                {"eui64": eui}))
+        alert = self.chf.alert(CS14, self._cs14_tree(after), self.now(),
+                               recipient=self.acb, summary="CS14 device log changed")
+        await self._wan(alert.data, "CHF")
+
+    def _cs14_tree(self, log: dict[str, str]) -> dict[str, Any]:
+        """CS14 (GBCS 0x0018): alert 0x8F12 with the CHF device log."""
+        stamp = dlms_date_time(self.now()).to_bytes().hex().upper()
+        entries = [{"type": "structure", "value": [
+            {"type": "octet-string", "value": eui},
+            {"type": "octet-string", "value": code}]} for eui, code in log.items()]
+        return notification(self.chf.alert_counter + 1, [
+            {"type": "long-unsigned", "value": DEVICE_LOG_CHANGED},
+            {"type": "octet-string", "value": stamp},
+            {"type": "structure", "value": [
+                {"type": "octet-string", "value": stamp},
+                {"type": "octet-string", "value": self.gpf_id},
+                {"type": "array", "value": entries}]}])
+
+    # -- routing ----------------------------------------------------------------------------
+    async def submit(self, data: bytes) -> None:
+        """The WAN side: a command from the head end."""
+        await self.route(data, source="WAN")
+
+    async def route(self, data: bytes, *, source: str) -> None:
+        """Deliver a GBCS message to its recipient (module docstring)."""
+        recipient = decode_frame(data).recipient
+        if recipient == self.chf_id:
+            before = self.device_log()
+            for out in self.chf.process(data, self.now()).messages:
+                await self._wan(out.data, "CHF")
+            await self._after_chf(before)
+        elif recipient == self.gpf_id:
+            for out in self.gpf.process(data, self.now()).messages:
+                await self._wan(out.data, "GPF")
+        elif recipient in self.sleepy:
+            queue = self.queues.setdefault(recipient, [])
+            queue.append(data)
+            self.on_event(Event("queue", f"GPF queues a message for the "
+                                         f"{self._name(recipient)} ({len(queue)} waiting)",
+                                {"device": self._name(recipient), "waiting": len(queue)}))
+        elif recipient in self.links:
+            await self.links[recipient].put(data)
+        elif source != "WAN":
+            raise LookupError(f"{self._name(source)} sent a message for {recipient}, "
+                              "which is not on this Comms Hub")
+        else:
+            raise LookupError(f"no device {recipient} on this Comms Hub "
+                              f"(device log: {', '.join(self.device_log()) or 'empty'})")
+
+    async def _wan(self, data: bytes, source: str) -> None:
+        result = self.to_wan(data, source)
+        if result is not None:
+            await result
+
+    async def _from_device(self, eui64: str, data: bytes) -> None:
+        recipient = decode_frame(data).recipient
+        if recipient in self.device_log() and recipient != eui64:
+            await self.route(data, source=eui64)
+        else:
+            await self._wan(data, self._name(eui64))
+
+    def _next_queued(self, eui64: str) -> tuple[int, bytes | None]:
+        queue = self.queues.get(eui64, [])
+        if not queue:
+            return 0, None
+        message = queue.pop(0)
+        return len(queue), message
+
+    def _link(self, eui64: str) -> TunnelLink | None:
+        link = self.links.get(eui64)
+        if link is None and eui64 in self.device_log():
+            link = TunnelLink(
+                self.radio, eui64, Role.SERVER,
+                on_message=lambda m, e=eui64: self._from_device(e, m),  # type: ignore[misc]
+                queue=lambda e=eui64: self._next_queued(e))  # type: ignore[misc]
+            self.links[eui64] = link
+        return link
+
+    def _on_frame(self, frame: HanFrame) -> None:
+        if frame.cluster_id == 0x0704:
+            link = self._link(frame.src_eui64)
+            if link is None:
+                logger.warning("CH: tunnel frame from %s, not on the device log",
+                               frame.src_eui64)
+                return
+            self.tasks.spawn(link.feed(frame))
+        elif frame.dst_ep == MIRROR_ENDPOINT:
+            self.tasks.spawn(self.mirror_zcl.feed(frame))
+        else:
+            self.tasks.spawn(self.zcl.feed(frame))
+
+    # -- GPF mirror (SE 1.4 D.3.4.2) --------------------------------------------------------
+    def _on_request_mirror(self, frame: HanFrame, tree: dict[str, Any]) -> list[ZclCommand]:
+        self.on_event(Event("mirror", f"GPF creates the mirror of {self._name(frame.src_eui64)}",
+                            {"device": self._name(frame.src_eui64)}))
+        return [ZclCommand(REQUEST_MIRROR, {"endpoint_id": MIRROR_ENDPOINT})]
+
+    def _on_configure_mirror(self, frame: HanFrame, tree: dict[str, Any]) -> None:
+        logger.debug("CH: ConfigureMirror from %s: %s", frame.src_eui64, tree["payload"])
+
+    def _on_report(self, frame: HanFrame, tree: dict[str, Any]) -> None:
+        records = tree["payload"]["records"]
+        notes = self.mirror.apply([(frame.cluster_id, records)],
+                                  at=int((self.now() - ZCL_EPOCH).total_seconds()))
+        refused = [n for n in notes if "refused" in n]
+        for note in refused:
+            logger.warning("CH: %s", note)
+        self.on_event(Event("mirror", f"GPF mirror of {self._name(frame.src_eui64)}: "
+                                      f"{len(records)} attributes on cluster "
+                                      f"0x{frame.cluster_id:04X}"
+                                      + (f", {len(refused)} refused" if refused else ""),
+                            {"cluster": frame.cluster_id, "records": len(records)}))
+
+    # -- state ------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return {"chf": self.chf.state(), "gpf": self.gpf.state(),
+                "models": {"chf": self.chf_model.state(), "gpf": self.gpf_model.state(),
+                           "mirror": self.mirror.state()},
+                "queues": {k: [m.hex() for m in v] for k, v in self.queues.items() if v},
+                "sleepy": sorted(self.sleepy)}
+
+    async def settle(self) -> None:
+        await self.tasks.settle()
+
+    @property
+    def errors(self) -> list[BaseException]:
+        return self.tasks.errors

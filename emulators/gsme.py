@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The GSME: a sleepy, battery-powered gas meter (product.md §4.3).
+
+Its radio is off between wakes. When it wakes (:meth:`Gsme.wake`) it
+
+1. sets up its mirror on the Gas Proxy Function the first time (Metering RequestMirror →
+   RequestMirrorResponse naming the mirror endpoint, then ConfigureMirror; SE 1.4 D.3.4.2),
+2. pushes its attributes to the mirror with Report Attributes (all of them the first time,
+   afterwards what changed), so the GPF can answer reads without waking it,
+3. fetches the GBCS commands the GPF queued for it with tunnel GETs until none remain,
+   executes each on its ZSE attribute model and PUTs the response (zigbee-han.md §5).
+
+Whatever it sends while awake that expects an answer is followed by polls of its parent,
+where the answer waits (IEEE 802.15.4 indirect transmission).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from gfi.codecs.gbcs.catalogue import PayloadFamily
+from gfi.codecs.security.keystore import InMemoryKeyStore
+from gfi.emulators.asn1_model import Asn1Model
+from gfi.emulators.device import GbcsDevice, gbz_time
+from gfi.emulators.identity import DeviceIdentity
+from gfi.emulators.link import await_answer
+from gfi.emulators.node import Clock, Event, EventSink, HanNode, utc_now
+from gfi.emulators.zcl_endpoint import TO_CLIENT, ZclCommand
+from gfi.emulators.zse import GSME_PROFILE, GbzServer
+from gfi.radio.base import Radio
+
+METERING = 0x0702
+REQUEST_MIRROR, CONFIGURE_MIRROR, REPORT_ATTRIBUTES = 0x01, 0x08, 0x0A
+
+
+@dataclass
+class Wake:
+    """What one wake did."""
+
+    mirrored_attributes: int
+    commands: int
+
+
+class Gsme(HanNode):
+    """See the module docstring."""
+
+    def __init__(self, identity: DeviceIdentity, radio: Radio, *, hub: str,
+                 trust: InMemoryKeyStore, acb: str, now: Clock = utc_now,
+                 on_event: EventSink | None = None, state: dict[str, Any] | None = None,
+                 name: str = "GSME") -> None:
+        state = state or {}
+        models = state.get("models", {})
+        self.gbz = GbzServer(GSME_PROFILE, models.get(PayloadFamily.GBZ.value))
+        self.asn1 = Asn1Model(identity, state=models.get(PayloadFamily.ASN1.value))
+        gbcs = GbcsDevice(identity, trust=trust, acb=acb, state=state.get("gbcs"), models={
+            PayloadFamily.GBZ: self.gbz, PayloadFamily.ASN1: self.asn1})
+        super().__init__(name, identity, radio, hub=hub, gbcs=gbcs, now=now,
+                         on_event=on_event)
+        #: the mirror endpoint on the GPF, once RequestMirror succeeded
+        self.mirror_endpoint: int | None = state.get("mirror_endpoint")
+        #: GBCS messages received through the tunnel
+        self.received = 0
+
+    async def wake(self, *, timeout: float = 5.0) -> Wake:
+        """One wake: mirror, then every queued command (module docstring)."""
+        self.gbz.advance(self.now())
+        first = self.mirror_endpoint is None
+        if first:
+            answer = await self._request(METERING, ZclCommand(REQUEST_MIRROR, None),
+                                         "RequestMirrorResponse", timeout)
+            self.mirror_endpoint = int(answer["payload"]["endpoint_id"])
+            await self.zcl.send(self.hub, METERING, ZclCommand(CONFIGURE_MIRROR, {
+                "issuer_event_id": gbz_time(self.now()), "reporting_interval": 1800,
+                "mirror_notification_reporting": False, "notification_scheme": 0},
+            ), direction=TO_CLIENT)
+        pushed = 0
+        for cluster_id, records in self.gbz.mirror_reports(full=first):
+            await self.zcl.send(self.hub, cluster_id, ZclCommand(
+                REPORT_ATTRIBUTES, {"records": records}, cluster_specific=False),
+                direction=TO_CLIENT)
+            pushed += len(records)
+        if self.tunnel is None:
+            raise ConnectionError(f"{self.name} woke without a tunnel to the Comms Hub")
+        received = self.received
+        while await self.tunnel.get(self._poll, timeout):
+            pass
+        await self.settle()
+        commands = self.received - received
+        self.on_event(Event("wake", f"{self.name} woke: {pushed} attributes to the mirror, "
+                                    f"{commands} queued commands", {
+                                        "device": self.name, "mirrored": pushed,
+                                        "commands": commands}))
+        return Wake(pushed, commands)
+
+    async def _poll(self) -> int:
+        assert self.poll is not None
+        return await self.poll()
+
+    async def on_gbcs(self, message: bytes) -> None:
+        self.received += 1
+        await super().on_gbcs(message)
+
+    async def _request(self, cluster_id: int, command: ZclCommand, what: str,
+                       timeout: float) -> dict[str, Any]:
+        """A ZCL request from a sleepy device: poll for the answer while it waits."""
+        task = asyncio.ensure_future(self.zcl.request(
+            self.hub, cluster_id, command, direction=TO_CLIENT, timeout=timeout))
+        try:
+            return await await_answer(task, f"no {what} from {self.hub}", timeout, self._poll)
+        finally:
+            if not task.done():
+                task.cancel()
+
+    def state(self) -> dict[str, Any]:
+        return super().state() | {"mirror_endpoint": self.mirror_endpoint}
