@@ -27,6 +27,7 @@ Tap-off (TOM) copies of GSME commands are not yet processed by the GPF.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -123,6 +124,7 @@ class CommsHub:
         self.queues: dict[str, list[bytes]] = {k: [bytes.fromhex(m) for m in v]
                                                for k, v in state.get("queues", {}).items()}
         self.sleepy: set[str] = set(state.get("sleepy", []))
+        self._queued: dict[str, asyncio.Event] = {}
         self.links: dict[str, TunnelLink] = {}
         self.zcl = ZclEndpoint(radio, endpoint=HUB_ENDPOINT, name="CH")
         self.zcl.serve(BASIC, AttributeStore(BASIC, {0x0000: 0x03, 0x0011: 0x01}))
@@ -223,6 +225,7 @@ class CommsHub:
         elif recipient in self.sleepy:
             queue = self.queues.setdefault(recipient, [])
             queue.append(data)
+            self._queued.setdefault(recipient, asyncio.Event()).set()
             self.on_event(Event("queue", f"GPF queues a message for the "
                                          f"{self._name(recipient)} ({len(queue)} waiting)",
                                 {"device": self._name(recipient), "waiting": len(queue)}))
@@ -246,6 +249,14 @@ class CommsHub:
             await self.route(data, source=eui64)
         else:
             await self._wan(data, self._name(eui64))
+
+    async def wait_queued(self, eui64: str, count: int = 1, timeout: float = 5.0) -> None:
+        """Until at least ``count`` messages wait in the queue of sleepy device ``eui64``."""
+        event = self._queued.setdefault(eui64, asyncio.Event())
+        async with asyncio.timeout(timeout):
+            while len(self.queues.get(eui64, [])) < count:
+                event.clear()
+                await event.wait()
 
     def _next_queued(self, eui64: str) -> tuple[int, bytes | None]:
         queue = self.queues.get(eui64, [])

@@ -16,11 +16,12 @@ from gfi.codecs.gbcs.catalogue import PayloadFamily
 from gfi.codecs.security.keystore import InMemoryKeyStore
 from gfi.emulators.asn1_model import Asn1Model
 from gfi.emulators.cosem import ESME_PROFILE, CosemServer
-from gfi.emulators.device import GbcsDevice
+from gfi.emulators.device import GbcsDevice, Outcome
+from gfi.emulators.hcalcs import DRLC_CLUSTER_ID, EsmeLoadControl
 from gfi.emulators.identity import DeviceIdentity
-from gfi.emulators.node import Clock, EventSink, HanNode, utc_now
+from gfi.emulators.node import Clock, Event, EventSink, HanNode, utc_now
 from gfi.emulators.zse import AttributeStore
-from gfi.radio.base import Radio
+from gfi.radio.base import HanFrame, Radio
 
 METERING = 0x0702
 
@@ -31,7 +32,7 @@ class Esme(HanNode):
     def __init__(self, identity: DeviceIdentity, radio: Radio, *, hub: str,
                  trust: InMemoryKeyStore, acb: str, now: Clock = utc_now,
                  on_event: EventSink | None = None, state: dict[str, Any] | None = None,
-                 name: str = "ESME") -> None:
+                 name: str = "ESME", hcalcs: dict[int, str] | None = None) -> None:
         state = state or {}
         models = state.get("models", {})
         self.cosem = CosemServer(ESME_PROFILE, models.get(PayloadFamily.DLMS.value))
@@ -42,3 +43,28 @@ class Esme(HanNode):
                          on_event=on_event)
         self.zcl.serve(METERING, AttributeStore(METERING, {0x0000: 0, 0x0300: 0, 0x0301: 1,
                                                            0x0302: 1000}))
+        #: the HCALCS it controls: switch number n (0-n:96.3.10.255) → EUI-64
+        self.hcalcs = dict(hcalcs or {})
+        self.load_control = EsmeLoadControl(self.cosem, state.get("load_control"))
+        self.zcl.attach_engine(DRLC_CLUSTER_ID, self._on_drlc)
+
+    async def after_command(self, outcome: Outcome) -> None:
+        """A command may have switched an auxiliary load: tell its HCALCS (DRLC)."""
+        await self.drive_hcalcs()
+
+    async def drive_hcalcs(self) -> None:
+        for index, eui64 in self.hcalcs.items():
+            for tree in self.load_control.commands_for(index, now=self.now()):
+                await self.zcl.send_frame(eui64, DRLC_CLUSTER_ID, tree)
+
+    def _on_drlc(self, frame: HanFrame, tree: dict[str, Any]) -> list[dict[str, Any]]:
+        index = self.load_control.on_report(tree)
+        if index is not None:
+            on = self.load_control.confirmed(index)
+            self.on_event(Event("switch", f"{self.name}: HCALCS {index} reports its load "
+                                          f"{'on' if on else 'off'}",
+                                {"device": self.name, "hcalcs": index, "on": on}))
+        return []
+
+    def state(self) -> dict[str, Any]:
+        return super().state() | {"load_control": self.load_control.state()}

@@ -21,18 +21,44 @@ from dataclasses import dataclass
 from typing import Any
 
 from gfi.codecs.gbcs.catalogue import PayloadFamily
-from gfi.codecs.security.keystore import InMemoryKeyStore
+from gfi.codecs.gbcs.utrn import decode_utrn
+from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage
+from gfi.codecs.security.primitives import ecdh
 from gfi.emulators.asn1_model import Asn1Model
 from gfi.emulators.device import GbcsDevice, gbz_time
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.link import await_answer
+from gfi.emulators.model import HandleContext
 from gfi.emulators.node import Clock, Event, EventSink, HanNode, utc_now
 from gfi.emulators.zcl_endpoint import TO_CLIENT, ZclCommand
-from gfi.emulators.zse import GSME_PROFILE, GbzServer
+from gfi.emulators.zse import GSME_PROFILE, GbzServer, UtrnValidator
+from gfi.errors import DecodeError
 from gfi.radio.base import Radio
 
 METERING = 0x0702
 REQUEST_MIRROR, CONFIGURE_MIRROR, REPORT_ATTRIBUTES = 0x01, 0x08, 0x0A
+
+
+def utrn_validator(identity: DeviceIdentity, trust: InMemoryKeyStore) -> UtrnValidator:
+    """The meter's UTRN check (gbcs-protocol.md §2.5): the UTRN's MAC must come from the
+    shared secret of the meter's KA key and the prepayment KA certificate (PP KA) of a
+    supplier the meter trusts, over that supplier's id, the meter's id and the counter the
+    UTRN carries (bits 32-41; the low 32 bits are zero)."""
+    suppliers = [(entity, entry.public_key) for entity in trust.entities()
+                 for entry in trust.keys(entity, KeyUsage.PP_KA)]
+
+    def validate(text: str, ctx: HandleContext) -> bool:
+        if identity.ka_key is None:
+            return False
+        try:
+            utrn = decode_utrn(text)
+        except DecodeError:
+            return False
+        return any(utrn.verify(ecdh(identity.ka_key, public), supplier=bytes.fromhex(entity),
+                               device=bytes.fromhex(identity.eui64),
+                               counter=utrn.counter_bits << 32)
+                   for entity, public in suppliers)
+    return validate
 
 
 @dataclass
@@ -52,7 +78,8 @@ class Gsme(HanNode):
                  name: str = "GSME") -> None:
         state = state or {}
         models = state.get("models", {})
-        self.gbz = GbzServer(GSME_PROFILE, models.get(PayloadFamily.GBZ.value))
+        self.gbz = GbzServer(GSME_PROFILE, models.get(PayloadFamily.GBZ.value),
+                             utrn_validator=utrn_validator(identity, trust))
         self.asn1 = Asn1Model(identity, state=models.get(PayloadFamily.ASN1.value))
         gbcs = GbcsDevice(identity, trust=trust, acb=acb, state=state.get("gbcs"), models={
             PayloadFamily.GBZ: self.gbz, PayloadFamily.ASN1: self.asn1})

@@ -61,6 +61,10 @@ Handler = Callable[[HanFrame, dict[str, Any]],
                    Awaitable[list[ZclCommand] | None] | list[ZclCommand] | None]
 
 
+#: A whole-cluster engine: (frame, decoded tree) → complete reply frame trees.
+Engine = Callable[[HanFrame, dict[str, Any]], list[dict[str, Any]]]
+
+
 class ZclRefused(LookupError):
     """The peer answered a request with a Default Response carrying a failure status."""
 
@@ -84,6 +88,7 @@ class ZclEndpoint:
         self.name = name or radio.eui64
         self.sources: dict[int, AttributeSource] = {}
         self._handlers: dict[tuple[int, str, int, str], Handler] = {}
+        self._engines: dict[int, Engine] = {}
         self._tsn = 0
         #: (peer, sequence number) → (future, direction of the awaited answer)
         self._waiting: dict[tuple[str, int], tuple[asyncio.Future[dict[str, Any]], str]] = {}
@@ -92,6 +97,11 @@ class ZclEndpoint:
     def serve(self, cluster_id: int, source: AttributeSource) -> None:
         """Answer Read Attributes on ``cluster_id`` from ``source``."""
         self.sources[cluster_id] = source
+
+    def attach_engine(self, cluster_id: int, engine: Engine) -> None:
+        """Give every frame of ``cluster_id`` to ``engine``, which answers with complete
+        frame trees (a sans-I/O cluster implementation such as the HCALCS's DRLC client)."""
+        self._engines[cluster_id] = engine
 
     def on_command(self, cluster_id: int, command_id: int, handler: Handler, *,
                    direction: str = TO_SERVER, cluster_specific: bool = True) -> None:
@@ -114,11 +124,16 @@ class ZclEndpoint:
                     disable_default_response=disable_default_response),
                 "manufacturer_code": None, "sequence_number": tsn,
                 "command_id": command.command_id, "payload": command.payload}
+        await self.send_frame(dst, cluster_id, tree, dst_ep=dst_ep)
+        return tsn
+
+    async def send_frame(self, dst: str, cluster_id: int, tree: Mapping[str, Any], *,
+                         dst_ep: int = 1) -> None:
+        """Send a complete ZCL frame tree (for engines that build their own frames)."""
         await self.radio.send(HanFrame(
             dst_eui64=dst, src_ep=self.endpoint, dst_ep=dst_ep,
             profile_id=SMART_ENERGY_PROFILE, cluster_id=cluster_id,
             payload=encode_zcl_frame(tree, cluster_id)))
-        return tsn
 
     async def request(self, dst: str, cluster_id: int, command: ZclCommand, *,
                       direction: str = TO_SERVER, timeout: float = 5.0,
@@ -168,6 +183,12 @@ class ZclEndpoint:
                            self.name, frame.src_eui64, frame.cluster_id, exc)
             return
         fc = tree["frame_control"]
+        engine = self._engines.get(frame.cluster_id)
+        if engine is not None:
+            for reply in engine(frame, tree):
+                await self.send_frame(frame.src_eui64, frame.cluster_id, reply,
+                                      dst_ep=frame.src_ep)
+            return
         waiting = self._waiting.get((frame.src_eui64.upper(), tree["sequence_number"]))
         if waiting is not None and not waiting[0].done() and \
                 fc["direction"] == waiting[1] and self._is_answer(tree):
@@ -204,7 +225,8 @@ class ZclEndpoint:
                             dst_ep=frame.src_ep)
 
     def _serves(self, cluster_id: int) -> bool:
-        return cluster_id in self.sources or any(k[0] == cluster_id for k in self._handlers)
+        return cluster_id in self.sources or cluster_id in self._engines or \
+            any(k[0] == cluster_id for k in self._handlers)
 
     @staticmethod
     def _is_answer(tree: Mapping[str, Any]) -> bool:

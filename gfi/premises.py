@@ -22,16 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from gfi.codecs.dlms import dlms_invoke_id, encode_dlms_payload
-from gfi.codecs.gbcs.catalogue import DeviceType, PayloadFamily
-from gfi.codecs.security.keystore import InMemoryKeyStore, parse_dccboxed_keystore
-from gfi.emulators.asn1_model import Asn1Model
+from gfi.codecs.gbcs.catalogue import DeviceType
+from gfi.codecs.gbcs.utrn import make_utrn
+from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage, parse_dccboxed_keystore
+from gfi.codecs.security.primitives import ecdh
 from gfi.emulators.comms_hub import DEVICE_LOG, CommsHub
 from gfi.emulators.device import GbcsDevice
 from gfi.emulators.display import Cad, Display
 from gfi.emulators.esme import Esme
 from gfi.emulators.gsme import Gsme
+from gfi.emulators.hcalcs import Hcalcs
 from gfi.emulators.identity import DeviceIdentity, TestCa
 from gfi.emulators.node import Event, HanNode
+from gfi.emulators.ppmid import PpmidNode
 from gfi.emulators.store import StateStore
 from gfi.headend import HeadEnd
 from gfi.radio.virtual import VirtualHan
@@ -99,8 +102,11 @@ class Premises:
         for ident in self.identities.values():
             ident.publish(head_keys)
         self.head = HeadEnd(head_keys, self._submit, acb=ACB)
+        self._utrn_counter = 0
         if self.store is not None:  # the head end's counters must outlive a restart too
-            self.head.counters.update((self.store.load("head-end", "counters") or {}))
+            saved = self.store.load("head-end", "counters") or {}
+            self._utrn_counter = int(saved.pop("utrn", 0))
+            self.head.counters.update(saved)
         self.han = VirtualHan(f"premises-{n}")
         self.hub: CommsHub | None = None
         self.nodes: dict[str, HanNode] = {}
@@ -130,6 +136,30 @@ class Premises:
         node = self.nodes["GSME"]
         assert isinstance(node, Gsme)
         return node
+
+    @property
+    def ppmid(self) -> PpmidNode:
+        node = self.nodes["PPMID"]
+        assert isinstance(node, PpmidNode)
+        return node
+
+    @property
+    def hcalcs(self) -> Hcalcs:
+        node = self.nodes["HCALCS"]
+        assert isinstance(node, Hcalcs)
+        return node
+
+    def utrn(self, pence: int, meter: str = "GSME") -> str:
+        """A genuine UTRN worth ``pence`` from the supplier for ``meter`` (gbcs-protocol.md
+        §2.5): MAC'd with the supplier's prepayment KA key and the meter's KA key, over the
+        next UTRN counter (bits 32-41 of the supplier's originator counter)."""
+        pp = self.head.keys.agreement_key(SUPPLIER, KeyUsage.PP_KA)
+        device = self.identities[meter]
+        assert device.ka_key is not None
+        self._utrn_counter += 1
+        return make_utrn(ecdh(pp, device.ka_key.public_key()),
+                         supplier=bytes.fromhex(SUPPLIER), device=bytes.fromhex(device.eui64),
+                         counter=self._utrn_counter << 32, value=pence, value_class=0)
 
     def display(self, name: str = "IHD") -> Display:
         node = self.nodes[name]
@@ -170,18 +200,30 @@ class Premises:
         common: dict[str, Any] = {"hub": self.gpf_id, "now": self.now, "on_event": self.on_event}
         state = self._load(ident.eui64)
         if name == "ESME":
-            return Esme(ident, radio, trust=self.trust, acb=ACB, state=state, **common)
+            return Esme(ident, radio, trust=self._paired_trust("PPMID"), acb=ACB, state=state,
+                        hcalcs={1: self.ids["HCALCS"]}, **common)
         if name == "GSME":
-            return Gsme(ident, radio, trust=self.trust, acb=ACB, state=state, **common)
+            return Gsme(ident, radio, trust=self._paired_trust("PPMID"), acb=ACB, state=state,
+                        **common)
         if name == "IHD":
             return Display(name, ident, radio, esme=self.esme_id, **common)
         if name == "CAD":
             return Cad(name, ident, radio, esme=self.esme_id, **common)
-        state = state or {}
-        asn1 = Asn1Model(ident, state=state.get("models", {}).get(PayloadFamily.ASN1.value))
-        gbcs = GbcsDevice(ident, trust=self.trust, acb=ACB, state=state.get("gbcs"),
-                          models={PayloadFamily.ASN1: asn1})
-        return HanNode(name, ident, radio, gbcs=gbcs, **common)
+        if name == "PPMID":
+            return PpmidNode(ident, radio, trust=self._paired_trust("GSME", "ESME"), acb=ACB,
+                             state=state, **common)
+        if name == "HCALCS":
+            return Hcalcs(ident, radio, trust=self.trust, acb=ACB, state=state, **common)
+        raise ValueError(f"no emulator for a device called {name}")
+
+    def _paired_trust(self, *names: str) -> InMemoryKeyStore:
+        """The default trust plus the certificates of the devices ``names`` — what a
+        pairing (CS03 join) gives two devices that talk to each other directly."""
+        keys = InMemoryKeyStore()
+        keys.merge(self.trust)
+        for name in names:
+            self.identities[name].publish(keys)
+        return keys
 
     async def add_to_device_log(self, name: str) -> None:
         """CCS01 from the ACB on behalf of the supplier (the CHF answers and raises CS14)."""
@@ -234,16 +276,23 @@ class Premises:
         if self.store is not None:
             for eui64, document in self.state().items():
                 self.store.save(eui64, "device", document)
-            self.store.save("head-end", "counters", dict(self.head.counters))
+            self.store.save("head-end", "counters",
+                            dict(self.head.counters) | {"utrn": self._utrn_counter})
 
-    async def stop(self) -> None:
-        """Let running work finish, save the state, shut the HAN down."""
+    async def settle(self, timeout: float = 2.0) -> None:
+        """Wait until every device has finished what it is doing and the HAN is idle (a
+        command's consequences on the HAN, such as the ESME switching its HCALCS, come
+        after the command's response)."""
         for _ in range(3):
             if self.hub is not None:
                 await self.hub.settle()
             for node in self.nodes.values():
                 await node.settle()
-            await self.han.drain(2.0)
+            await self.han.drain(timeout)
+
+    async def stop(self) -> None:
+        """Let running work finish, save the state, shut the HAN down."""
+        await self.settle()
         self.save()
         if self.store is not None:
             self.store.close()

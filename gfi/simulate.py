@@ -89,7 +89,8 @@ async def _command(p: Premises, device: str, family: str, title: str, code: int,
     sent = asyncio.ensure_future(p.head.send(p.head.command(
         code, originator=SUPPLIER, recipient=recipient, payload=payload), timeout=10))
     if sleepy:
-        await asyncio.sleep(0)  # let the command reach the GPF queue before the GSME wakes
+        assert p.hub is not None
+        await p.hub.wait_queued(recipient)
         await p.wake_gsme()
     dm = await sent
     ok, reason, data = message_verdict(dm)
@@ -134,6 +135,54 @@ async def _gcs13c(p: Premises) -> Check:
                           "its mirror", 0x00B6, p.gpf_id, payload, inner=_gbz_statuses)
 
 
+def _prepayment_credit(p: Premises) -> int:
+    store = p.gsme.gbz.store(0x0705)
+    return int(store.get(0x0001)) if store is not None else 0
+
+
+async def _pcs01(p: Premises) -> Check:
+    assert p.hub is not None
+    before = _prepayment_credit(p)
+    answer = asyncio.ensure_future(p.ppmid.top_up(p.utrn(1000), meter=p.gsme_id))
+    await p.hub.wait_queued(p.gsme_id)
+    await p.wake_gsme()
+    result = await answer
+    after = _prepayment_credit(p)
+    problems = [] if result.accepted else [result.verdict]
+    if after <= before:
+        problems.append(f"GSME credit did not rise ({before} → {after})")
+    if result.credit_remaining is not None and result.credit_remaining != after:
+        problems.append(f"the GSME reported credit {result.credit_remaining}, holds {after}")
+    return Check("PPMID", "GBZ", "PCS01 £10 top-up keyed in at the PPMID, applied by the GSME",
+                 not problems, "; ".join(problems) or f"credit {before} → {after}",
+                 {"credit_before": before, "credit_after": after})
+
+
+async def _hcalcs_switch(p: Premises) -> Check:
+    """ECS47 (0x0055) on the ESME switches auxiliary load 1 on; the ESME drives its HCALCS
+    over DRLC and the HCALCS confirms."""
+    from gfi.codecs.dlms import dlms_invoke_id, encode_dlms_payload
+
+    def payload(counter: int) -> bytes:
+        return encode_dlms_payload({
+            "apdu": "access-request", "invoke_id": dlms_invoke_id(counter), "date_time": "",
+            "specs": [{"choice": "action", "descriptor": {
+                "class_id": 70, "obis": "0-1:96.3.10.255", "method_id": 2}}],
+            "data": [{"type": "integer", "value": 0}]})
+
+    check = await _command(p, "HCALCS", "DLMS+ZCL", "ECS47 on the ESME switches the HCALCS "
+                           "load on over DRLC", 0x0055, p.esme_id, payload,
+                           inner=_dlms_results_ok)
+    await p.settle()
+    problems = [] if check.ok else [check.reason]
+    if not p.hcalcs.switch.on:
+        problems.append("the HCALCS load is still off")
+    if p.esme.load_control.confirmed(1) is not True:
+        problems.append("the ESME has no confirmation from its HCALCS")
+    check.ok, check.reason = not problems, "; ".join(problems) or "load on, confirmed"
+    return check
+
+
 def _display(name: str) -> Runner:
     async def run(p: Premises) -> Check:
         view = await p.display(name).refresh()
@@ -151,6 +200,8 @@ EXCHANGES: tuple[Exchange, ...] = (
     Exchange("ESME", "ASN.1", "CS07", _asn1_read("ESME", 0x0013, "CS07 read join details")),
     Exchange("GSME", "GBZ", "GCS13b", _gcs13b),
     Exchange("GPF", "GBZ", "GCS13c", _gcs13c),
+    Exchange("PPMID", "GBZ", "PCS01", _pcs01),
+    Exchange("HCALCS", "DLMS+ZCL", "ECS47", _hcalcs_switch),
     Exchange("PPMID", "ASN.1", "CS08", _asn1_read("PPMID", 0x0129,
                                                   "CS08 read PPMID firmware version")),
     Exchange("HCALCS", "ASN.1", "CS08", _asn1_read("HCALCS", 0x0129,

@@ -5,9 +5,10 @@ Importing this module declares every cluster gfi knows (house style §3, rule 4)
 
 * ZCL general (07-5123): Basic 0x0000, Identify 0x0003, Time 0x000A, OTA Upgrade 0x0019
   (:mod:`gfi.codecs.zcl.general`);
-* ZigBee SE 1.4 (07-5356): Price 0x0700, Metering 0x0702, Messaging 0x0703, Tunneling 0x0704,
-  Prepayment 0x0705, Calendar 0x0707, Device Management 0x0708, Events 0x0709 and Key
-  Establishment 0x0800 (:mod:`~gfi.codecs.zcl.price`, :mod:`~gfi.codecs.zcl.metering`,
+* ZigBee SE 1.4 (07-5356): Price 0x0700, Demand Response and Load Control 0x0701, Metering
+  0x0702, Messaging 0x0703, Tunneling 0x0704, Prepayment 0x0705, Calendar 0x0707, Device
+  Management 0x0708, Events 0x0709 and Key Establishment 0x0800
+  (:mod:`~gfi.codecs.zcl.price`, :mod:`~gfi.codecs.zcl.drlc`, :mod:`~gfi.codecs.zcl.metering`,
   :mod:`~gfi.codecs.zcl.prepayment`, :mod:`~gfi.codecs.zcl.smart_energy`,
   :mod:`~gfi.codecs.zcl.general`).
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gfi.codecs.zcl import general, metering, prepayment, price, smart_energy
+from gfi.codecs.zcl import drlc, general, metering, prepayment, price, smart_energy
 from gfi.codecs.zcl.registry import (
     CLUSTERS,
     GLOBAL_ATTRIBUTES,
@@ -34,6 +35,7 @@ __all__ = [
     "CALENDAR",
     "CLUSTERS",
     "DEVICE_MANAGEMENT",
+    "DRLC",
     "EVENTS",
     "IDENTIFY",
     "KEY_ESTABLISHMENT",
@@ -58,6 +60,7 @@ TIME = general.TIME
 OTA_UPGRADE = general.OTA_UPGRADE
 KEY_ESTABLISHMENT = general.KEY_ESTABLISHMENT
 PRICE = price.PRICE
+DRLC = drlc.DRLC
 METERING = metering.METERING
 MESSAGING = smart_energy.MESSAGING
 TUNNELING = smart_energy.TUNNELING

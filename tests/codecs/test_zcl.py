@@ -392,7 +392,7 @@ def test_informational_names_are_ignored_when_encoding() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.sampled_from([0x0000, 0x0019, 0x0700, 0x0702, 0x0705, 0x0707, 0x0708, 0xFC00]),
+    st.sampled_from([0x0000, 0x0019, 0x0700, 0x0701, 0x0702, 0x0705, 0x0707, 0x0708, 0xFC00]),
     st.binary(max_size=48),
 )
 def test_random_frames_are_exact_or_codec_errors(cluster_id: int, data: bytes) -> None:
@@ -418,6 +418,11 @@ REQUIRED = {
         0x03: "publish_calorific_value", 0x04: "publish_tariff_information",
         0x05: "publish_price_matrix", 0x06: "publish_block_thresholds",
         0x09: "publish_billing_period"},
+    (0x0701, Direction.CLIENT_TO_SERVER): {0x00: "report_event_status",
+                                           0x01: "get_scheduled_events"},
+    (0x0701, Direction.SERVER_TO_CLIENT): {0x00: "load_control_event",
+                                           0x01: "cancel_load_control_event",
+                                           0x02: "cancel_all_load_control_events"},
     (0x0702, Direction.CLIENT_TO_SERVER): {
         0x06: "get_snapshot", 0x07: "start_sampling", 0x08: "get_sampled_data",
         0x0B: "change_supply", 0x0D: "set_supply_status",
@@ -468,6 +473,7 @@ def test_required_clusters_and_commands() -> None:
         0x000A,
         0x0019,
         0x0700,
+        0x0701,
         0x0702,
         0x0703,
         0x0704,
