@@ -139,3 +139,64 @@ async def test_state_survives_a_restart(tmp_path: Path) -> None:
             await replay
     finally:
         await second.stop()
+
+
+async def test_ppmid_top_up_reaches_the_sleepy_gsme_and_its_mirror() -> None:
+    p = Premises(0, now=lambda: NOW)
+    try:
+        await p.start()
+        mirror = p.hub.mirror  # type: ignore[union-attr]
+        before = mirror.store(0x0705).get(0x0001)  # type: ignore[union-attr]
+        utrn = p.utrn(500)
+        answer = asyncio.ensure_future(p.ppmid.top_up(utrn, meter=p.gsme_id))
+        await p.hub.wait_queued(p.gsme_id)  # type: ignore[union-attr]
+        assert not answer.done()  # it waits for the GSME to wake
+        await p.wake_gsme()
+        result = await answer
+        assert result.accepted and result.authentic
+        credit = p.gsme.gbz.store(0x0705).get(0x0001)  # type: ignore[union-attr]
+        assert result.credit_remaining == credit and credit > before
+        assert p.ppmid.app.display.credit_remaining == credit
+        # the next wake pushes the new credit to the GPF mirror, where displays read it
+        await p.wake_gsme()
+        assert mirror.store(0x0705).get(0x0001) == credit  # type: ignore[union-attr]
+        # the same UTRN keyed in again: an authentic answer refusing it, credit unchanged
+        again = asyncio.ensure_future(p.ppmid.top_up(utrn, meter=p.gsme_id))
+        await p.hub.wait_queued(p.gsme_id)  # type: ignore[union-attr]
+        await p.wake_gsme()
+        refused = await again
+        assert refused.authentic and not refused.accepted
+        assert p.gsme.gbz.store(0x0705).get(0x0001) == credit  # type: ignore[union-attr]
+    finally:
+        await p.stop()
+    assert p.errors == []
+
+
+async def test_ecs47_switches_the_hcalcs_through_the_esme() -> None:
+    from gfi.codecs.dlms import dlms_invoke_id, encode_dlms_payload
+
+    events: list[Event] = []
+    p = Premises(0, now=lambda: NOW, on_event=events.append)
+
+    def switch(method: int):  # type: ignore[no-untyped-def]
+        return p.head.command(0x0055, originator=SUPPLIER, recipient=p.esme_id,
+                              payload=lambda c: encode_dlms_payload({
+                                  "apdu": "access-request", "invoke_id": dlms_invoke_id(c),
+                                  "date_time": "", "specs": [{"choice": "action", "descriptor": {
+                                      "class_id": 70, "obis": "0-1:96.3.10.255",
+                                      "method_id": method}}],
+                                  "data": [{"type": "integer", "value": 0}]}))
+    try:
+        await p.start()
+        assert p.hcalcs.switch.on is False
+        response = await p.head.send(switch(2), timeout=5)  # remote_reconnect
+        assert response is not None and response.signature.verdict is Verdict.VALID
+        await p.settle()
+        assert p.hcalcs.switch.on is True and p.esme.load_control.confirmed(1) is True
+        await p.head.send(switch(1), timeout=5)  # remote_disconnect
+        await p.settle()
+        assert p.hcalcs.switch.on is False and p.esme.load_control.confirmed(1) is False
+        assert [e.data["on"] for e in events if e.kind == "switch" and
+                e.data["device"] == "HCALCS"] == [True, False]
+    finally:
+        await p.stop()
