@@ -43,10 +43,12 @@ READINGS = (
     Reading("electricity_demand", "ESME", METERING, 0x0400, scaled=True),
     Reading("electricity_credit", "ESME", PREPAYMENT, 0x0001),
     Reading("electricity_debt", "ESME", PREPAYMENT, 0x0005),
-    Reading("electricity_price", "ESME", PRICE, 0x0200),
+    Reading("electricity_price", "ESME", PRICE, 0x0410),          # tier 1 block 1 price
+    Reading("electricity_standing_charge", "ESME", PRICE, 0x0301),
     Reading("gas_import", "GPF", METERING, 0x0000, scaled=True),
     Reading("gas_credit", "GPF", PREPAYMENT, 0x0001),
     Reading("gas_debt", "GPF", PREPAYMENT, 0x0005),
+    Reading("gas_price", "GPF", PRICE, 0x0400),                   # no-tier block 1 price
     Reading("gas_standing_charge", "GPF", PRICE, 0x0301),
 )
 #: Metering formatting (SE 1.4 D.3.2.2.4): unit of measure, multiplier, divisor.

@@ -17,13 +17,11 @@ from gfi.codecs.security.keystore import InMemoryKeyStore
 from gfi.emulators.asn1_model import Asn1Model
 from gfi.emulators.cosem import ESME_PROFILE, CosemServer
 from gfi.emulators.device import GbcsDevice, Outcome
+from gfi.emulators.esme_han import EsmeZse
 from gfi.emulators.hcalcs import DRLC_CLUSTER_ID, EsmeLoadControl
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.node import Clock, Event, EventSink, HanNode, utc_now
-from gfi.emulators.zse import AttributeStore
 from gfi.radio.base import HanFrame, Radio
-
-METERING = 0x0702
 
 
 class Esme(HanNode):
@@ -41,8 +39,10 @@ class Esme(HanNode):
             PayloadFamily.DLMS: self.cosem, PayloadFamily.ASN1: self.asn1})
         super().__init__(name, identity, radio, hub=hub, gbcs=gbcs, now=now,
                          on_event=on_event)
-        self.zcl.serve(METERING, AttributeStore(METERING, {0x0000: 0, 0x0300: 0, 0x0301: 1,
-                                                           0x0302: 1000}))
+        #: what the ESME publishes for HAN clients, read live from the COSEM model
+        self.zse = EsmeZse(self.cosem, clock=now)
+        for cluster_id, source in self.zse.stores().items():
+            self.zcl.serve(cluster_id, source)
         #: the HCALCS it controls: switch number n (0-n:96.3.10.255) → EUI-64
         self.hcalcs = dict(hcalcs or {})
         self.load_control = EsmeLoadControl(self.cosem, state.get("load_control"))

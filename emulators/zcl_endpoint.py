@@ -61,6 +61,10 @@ Handler = Callable[[HanFrame, dict[str, Any]],
                    Awaitable[list[ZclCommand] | None] | list[ZclCommand] | None]
 
 
+#: Profile-wide responses: Read/Write Attributes, Configure Reporting and Read Reporting
+#: Configuration responses, Default Response, the Discover responses (ZCL §2.5).
+_PROFILE_WIDE_RESPONSES = frozenset({0x01, 0x04, 0x07, 0x09, 0x0B, 0x0D, 0x12, 0x14, 0x16})
+
 #: A whole-cluster engine: (frame, decoded tree) → complete reply frame trees.
 Engine = Callable[[HanFrame, dict[str, Any]], list[dict[str, Any]]]
 
@@ -190,8 +194,8 @@ class ZclEndpoint:
                                       dst_ep=frame.src_ep)
             return
         waiting = self._waiting.get((frame.src_eui64.upper(), tree["sequence_number"]))
-        if waiting is not None and not waiting[0].done() and \
-                fc["direction"] == waiting[1] and self._is_answer(tree):
+        if waiting is not None and not waiting[0].done() and fc["direction"] == waiting[1] and \
+                (fc["frame_type"] == CLUSTER_SPECIFIC or self._is_response(tree)):
             waiting[0].set_result(tree)
             return
         key = (frame.cluster_id, fc["frame_type"], tree["command_id"], fc["direction"])
@@ -205,7 +209,7 @@ class ZclEndpoint:
             records = self.sources[frame.cluster_id].read(tree["payload"]["attribute_ids"])
             answers = [ZclCommand(READ_ATTRIBUTES_RESPONSE, {"records": records},
                                   cluster_specific=False)]
-        elif self._is_answer(tree):
+        elif fc["frame_type"] == PROFILE_WIDE and self._is_response(tree):
             logger.info("%s: unexpected ZCL answer 0x%02X from %s on cluster 0x%04X (seq %d)",
                         self.name, tree["command_id"], frame.src_eui64, frame.cluster_id,
                         tree["sequence_number"])
@@ -229,13 +233,10 @@ class ZclEndpoint:
             any(k[0] == cluster_id for k in self._handlers)
 
     @staticmethod
-    def _is_answer(tree: Mapping[str, Any]) -> bool:
-        """Profile-wide responses and Default Responses answer; cluster-specific answers are
-        recognised by the awaited sequence number alone."""
-        if tree["frame_control"]["frame_type"] == PROFILE_WIDE:
-            return tree["command_id"] in (READ_ATTRIBUTES_RESPONSE, 0x04, 0x07, 0x09,
-                                          DEFAULT_RESPONSE, 0x0D, 0x12, 0x14, 0x16)
-        return True
+    def _is_response(tree: Mapping[str, Any]) -> bool:
+        """A profile-wide response (ZCL §2.5): never answered, only awaited. A cluster-specific
+        frame is an answer only when its sequence number and direction are awaited."""
+        return tree["command_id"] in _PROFILE_WIDE_RESPONSES
 
     @staticmethod
     def _default_response(tree: Mapping[str, Any], status: str) -> ZclCommand:

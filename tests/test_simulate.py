@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from gfi.simulate import EXCHANGES
+
 
 def test_simulate_json_and_capture(tmp_path: Path) -> None:
     pcap = tmp_path / "out.pcap"
@@ -19,8 +21,11 @@ def test_simulate_json_and_capture(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     events = [json.loads(line) for line in run.stdout.splitlines()]
     results = [e for e in events if e["kind"] == "result"]
-    assert len(results) == 4 and all(e["ok"] for e in results)
-    assert [e["kind"] for e in events].count("join") == 3
+    assert len(results) == len(EXCHANGES) and all(e["ok"] for e in results), results
+    assert {e["device"] for e in results} >= {
+        "CHF", "GPF", "ESME", "GSME", "PPMID", "HCALCS", "IHD", "CAD"}
+    assert {e["device"] for e in events if e["kind"] == "join"} == {
+        "ESME", "GSME", "PPMID", "HCALCS", "IHD", "CAD"}
     assert pcap.stat().st_size > 0
     tshark = shutil.which("tshark")
     if tshark is None:
@@ -32,7 +37,8 @@ def test_simulate_json_and_capture(tmp_path: Path) -> None:
     codes = subprocess.run([tshark, "-r", str(pcap), "-T", "fields", "-e",
                             "gbcs_message.grouping_header.message_code"],
                            capture_output=True, text=True, check=False).stdout.split()
-    assert {"0x0027", "0x00b8"} <= set(codes)
+    # every command that crossed the HAN (CHF and GPF commands stay inside the Comms Hub)
+    assert {"0x0013", "0x0027", "0x0055", "0x009b", "0x00b8", "0x0129"} <= set(codes)
 
 
 def test_simulate_reports_bad_fault_spec() -> None:
@@ -40,3 +46,10 @@ def test_simulate_reports_bad_fault_spec() -> None:
                          capture_output=True, text=True, timeout=60, check=False)
     assert run.returncode != 0
     assert "is not a probability" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_simulate_fails_clearly_when_the_han_is_dead() -> None:
+    run = subprocess.run([sys.executable, "-m", "gfi", "simulate", "--faults", "drop=1.0"],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 1
+    assert "FAIL" in run.stdout and "Traceback" not in run.stderr + run.stdout
