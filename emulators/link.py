@@ -27,6 +27,7 @@ from gfi.codecs.engines.tunnel import (
     TunnelRejected,
     TunnelRequested,
 )
+from gfi.errors import RemoteProtocolError
 from gfi.radio.base import HanFrame, Radio
 
 logger = logging.getLogger(__name__)
@@ -104,15 +105,29 @@ class TunnelLink:
         GET-RESPONSE arrives; the message (if any) goes to ``on_message``. Returns how many
         messages remain queued."""
         self._get_answer = asyncio.get_running_loop().create_future()
-        await self._transmit([self.engine.get()])
-        return await self._answer(self._get_answer, "GET-RESPONSE", timeout, poll)
+        try:
+            await self._transmit([self.engine.get()])
+            return await self._answer(self._get_answer, "GET-RESPONSE", timeout, poll)
+        except BaseException:
+            self.engine.abandon_get()  # the next wake may GET again
+            raise
 
     async def _answer(self, answer: asyncio.Future[int], what: str, timeout: float,
                       poll: Poll | None) -> int:
         return await await_answer(answer, f"no {what} from {self.peer}", timeout, poll)
 
     async def feed(self, frame: HanFrame) -> None:
-        """A frame from the peer on the Tunneling cluster."""
+        """A frame from the peer on the Tunneling cluster. A frame that breaks the tunnel
+        protocol (corrupted, or out of sequence) is logged with its reason and dropped, and
+        the tunnel goes on (:meth:`TunnelEngine.recover`)."""
+        try:
+            await self._feed(frame)
+        except RemoteProtocolError as exc:
+            state = self.engine.recover()
+            logger.warning("tunnel with %s: dropped a frame that breaks the protocol (%s); "
+                           "tunnel %s", self.peer, exc, state.value)
+
+    async def _feed(self, frame: HanFrame) -> None:
         self.engine.receive_data(frame.payload, source=frame.src_eui64)
         while True:
             event = self.engine.next_event()

@@ -88,17 +88,19 @@ class HeadEnd:
             key = (sent.frame.counter, sent.frame.recipient, sent.frame.originator)
             self._waiting[key] = asyncio.get_running_loop().create_future()
         self._record(HeadEndEvent("sent", sent))
-        await self.submit(data)
-        if key is None:
-            return None
         try:
-            return await asyncio.wait_for(self._waiting[key], timeout)
+            async with asyncio.timeout(timeout):  # delivery to the Comms Hub counts too
+                await self.submit(data)
+                if key is None:
+                    return None
+                return await self._waiting[key]
         except TimeoutError:
             raise ExchangeTimeout(
-                f"no response to {sent.frame.message_code:04X} counter {key[0]} from "  # type: ignore[union-attr]
-                f"{key[1]} within {timeout:g} s") from None
+                f"no response to {sent.frame.message_code:04X} counter {sent.frame.counter} "  # type: ignore[union-attr]
+                f"from {sent.frame.recipient} within {timeout:g} s") from None
         finally:
-            self._waiting.pop(key, None)
+            if key is not None:
+                self._waiting.pop(key, None)
 
     def receive(self, data: bytes, source: str = "comms hub") -> DecodedMessage:
         """A message from the HAN side (called by the Comms Hub)."""

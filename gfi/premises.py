@@ -107,7 +107,8 @@ class Premises:
             saved = self.store.load("head-end", "counters") or {}
             self._utrn_counter = int(saved.pop("utrn", 0))
             self.head.counters.update(saved)
-        self.han = VirtualHan(f"premises-{n}")
+        # APS duplicate rejection, as every ZigBee stack does (ZigBee 2.2.8.4.2)
+        self.han = VirtualHan(f"premises-{n}", duplicate_rejection=True)
         self.hub: CommsHub | None = None
         self.nodes: dict[str, HanNode] = {}
 

@@ -966,6 +966,22 @@ class TunnelEngine:
         self._state = target
         self._events.extend(events)
 
+    # -- recovery (the caller decides; the engine never recovers on its own) ----------
+    def recover(self) -> TunnelState:
+        """Leave ERROR after a peer's bad frame: back to OPEN when a tunnel had been
+        established (its id and the peer's limits are kept), else IDLE. Frames queued but
+        not processed and partial reassemblies are dropped. Returns the new state."""
+        self._incoming.clear()
+        self._reset_reassembly()
+        self._state = TunnelState.OPEN if self._tunnel_id is not None else TunnelState.IDLE
+        return self._state
+
+    def abandon_get(self) -> None:
+        """(client) Give up waiting for the answer to a GET that was lost (its frame was
+        not delivered, or no GET-RESPONSE came in time): GET_PENDING → OPEN."""
+        if self._state is TunnelState.GET_PENDING:
+            self._state = TunnelState.OPEN
+
     # -- tunnel bookkeeping (used by the side effects) ---------------------------------
     def _forget_tunnel(self) -> None:
         self._tunnel_id = None

@@ -701,3 +701,32 @@ def test_module_imports_no_clock_or_asyncio() -> None:
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module)
     assert not imported & {"asyncio", "time", "datetime", "random", "secrets"}
+
+
+# ----------------------------------------------------------------------------
+# Recovery (the caller decides: gfi.emulators.link drops the bad frame and goes on)
+def test_recover_after_a_corrupted_frame_keeps_the_tunnel(pair: EnginePair) -> None:
+    tunnel_id = pair.client.tunnel_id
+    pair.client.receive_data(b"\xff\x00\x00", source=CH_EUI)
+    with pytest.raises(RemoteProtocolError):
+        drain(pair.client)
+    assert pair.client.state is TunnelState.ERROR
+    assert pair.client.recover() is TunnelState.OPEN and pair.client.tunnel_id == tunnel_id
+    message = small_vectors(1)[0]
+    pair.send(SERVER, lambda e: e.put(message), [MessageReceived(message)])
+
+
+def test_recover_before_any_tunnel_goes_idle() -> None:
+    client = TunnelEngine(CLIENT)
+    client.receive_data(b"\x00", source=CH_EUI)
+    with pytest.raises(RemoteProtocolError):
+        drain(client)
+    assert client.recover() is TunnelState.IDLE
+
+
+def test_abandon_a_lost_get(pair: EnginePair) -> None:
+    pair.client.get()  # the frame is lost on the air
+    assert pair.client.state is TunnelState.GET_PENDING
+    pair.client.abandon_get()
+    assert pair.client.state is TunnelState.OPEN
+    pair.send(CLIENT, lambda e: e.get(), [GetRequested()])
