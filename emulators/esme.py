@@ -14,17 +14,16 @@ from typing import Any
 
 from gfi.codecs.gbcs.catalogue import PayloadFamily
 from gfi.codecs.security.keystore import InMemoryKeyStore
-from gfi.emulators.asn1_model import Asn1Model
 from gfi.emulators.cosem import ESME_PROFILE, CosemServer
-from gfi.emulators.device import GbcsDevice, Outcome
+from gfi.emulators.device import Outcome
 from gfi.emulators.esme_han import EsmeZse
 from gfi.emulators.hcalcs import DRLC_CLUSTER_ID, EsmeLoadControl
 from gfi.emulators.identity import DeviceIdentity
-from gfi.emulators.node import Clock, Event, EventSink, HanNode, utc_now
+from gfi.emulators.node import Clock, Event, EventSink, Type1Node, saved_model, utc_now
 from gfi.radio.base import HanFrame, Radio
 
 
-class Esme(HanNode):
+class Esme(Type1Node):
     """See the module docstring."""
 
     def __init__(self, identity: DeviceIdentity, radio: Radio, *, hub: str,
@@ -32,13 +31,10 @@ class Esme(HanNode):
                  on_event: EventSink | None = None, state: dict[str, Any] | None = None,
                  name: str = "ESME", hcalcs: dict[int, str] | None = None) -> None:
         state = state or {}
-        models = state.get("models", {})
-        self.cosem = CosemServer(ESME_PROFILE, models.get(PayloadFamily.DLMS.value))
-        self.asn1 = Asn1Model(identity, state=models.get(PayloadFamily.ASN1.value))
-        gbcs = GbcsDevice(identity, trust=trust, acb=acb, state=state.get("gbcs"), models={
-            PayloadFamily.DLMS: self.cosem, PayloadFamily.ASN1: self.asn1})
-        super().__init__(name, identity, radio, hub=hub, gbcs=gbcs, now=now,
-                         on_event=on_event)
+        self.cosem = CosemServer(ESME_PROFILE, saved_model(state, PayloadFamily.DLMS))
+        super().__init__(name, identity, radio, hub=hub, trust=trust, acb=acb, now=now,
+                         on_event=on_event, state=state,
+                         models={PayloadFamily.DLMS: self.cosem})
         #: what the ESME publishes for HAN clients, read live from the COSEM model
         self.zse = EsmeZse(self.cosem, clock=now)
         for cluster_id, source in self.zse.stores().items():

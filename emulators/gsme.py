@@ -24,12 +24,11 @@ from gfi.codecs.gbcs.catalogue import PayloadFamily
 from gfi.codecs.gbcs.utrn import decode_utrn
 from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage
 from gfi.codecs.security.primitives import ecdh
-from gfi.emulators.asn1_model import Asn1Model
-from gfi.emulators.device import GbcsDevice, gbz_time
+from gfi.emulators.device import gbz_time
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.link import await_answer
 from gfi.emulators.model import HandleContext
-from gfi.emulators.node import Clock, Event, EventSink, HanNode, utc_now
+from gfi.emulators.node import Clock, Event, EventSink, Type1Node, saved_model, utc_now
 from gfi.emulators.zcl_endpoint import TO_CLIENT, ZclCommand
 from gfi.emulators.zse import GSME_PROFILE, GbzServer, UtrnValidator
 from gfi.errors import DecodeError
@@ -69,7 +68,7 @@ class Wake:
     commands: int
 
 
-class Gsme(HanNode):
+class Gsme(Type1Node):
     """See the module docstring."""
 
     def __init__(self, identity: DeviceIdentity, radio: Radio, *, hub: str,
@@ -77,14 +76,10 @@ class Gsme(HanNode):
                  on_event: EventSink | None = None, state: dict[str, Any] | None = None,
                  name: str = "GSME") -> None:
         state = state or {}
-        models = state.get("models", {})
-        self.gbz = GbzServer(GSME_PROFILE, models.get(PayloadFamily.GBZ.value),
+        self.gbz = GbzServer(GSME_PROFILE, saved_model(state, PayloadFamily.GBZ),
                              utrn_validator=utrn_validator(identity, trust))
-        self.asn1 = Asn1Model(identity, state=models.get(PayloadFamily.ASN1.value))
-        gbcs = GbcsDevice(identity, trust=trust, acb=acb, state=state.get("gbcs"), models={
-            PayloadFamily.GBZ: self.gbz, PayloadFamily.ASN1: self.asn1})
-        super().__init__(name, identity, radio, hub=hub, gbcs=gbcs, now=now,
-                         on_event=on_event)
+        super().__init__(name, identity, radio, hub=hub, trust=trust, acb=acb, now=now,
+                         on_event=on_event, state=state, models={PayloadFamily.GBZ: self.gbz})
         #: the mirror endpoint on the GPF, once RequestMirror succeeded
         self.mirror_endpoint: int | None = state.get("mirror_endpoint")
         #: GBCS messages received through the tunnel

@@ -56,7 +56,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from gfi.codecs.gbcs.catalogue import PayloadFamily
 from gfi.codecs.security.keystore import InMemoryKeyStore
 from gfi.codecs.zcl import ZclStatus, describe_frame
 from gfi.codecs.zcl.drlc import (
@@ -66,12 +65,10 @@ from gfi.codecs.zcl.drlc import (
     SIGNATURE_LENGTH,
     SIGNATURE_TYPE_NONE,
 )
-from gfi.emulators.asn1_model import Asn1Model
 from gfi.emulators.cosem import CosemServer
 from gfi.emulators.cosem.values import from_gbcs_seconds, gbcs_seconds
-from gfi.emulators.device import GbcsDevice
 from gfi.emulators.identity import DeviceIdentity
-from gfi.emulators.node import Clock, Event, EventSink, HanNode, utc_now
+from gfi.emulators.node import Clock, Event, EventSink, Type1Node, utc_now
 from gfi.emulators.zse.attributes import AttributeStore, status_name
 from gfi.radio.base import HanFrame, Radio
 
@@ -589,7 +586,7 @@ class EsmeLoadControl:
 # ----------------------------------------------------------------------------
 # The HCALCS on the HAN
 # ----------------------------------------------------------------------------
-class Hcalcs(HanNode):
+class Hcalcs(Type1Node):
     """The HCALCS as a HAN device: a Type 1 device with its GBCS tunnel (CS08 reads its
     firmware version, ASN.1) and the DRLC client :class:`HcalcsSwitch` the ESME drives."""
 
@@ -598,12 +595,8 @@ class Hcalcs(HanNode):
                  on_event: EventSink | None = None, state: dict[str, Any] | None = None,
                  name: str = "HCALCS") -> None:
         state = state or {}
-        models = state.get("models", {})
-        self.asn1 = Asn1Model(identity, state=models.get(PayloadFamily.ASN1.value))
-        gbcs = GbcsDevice(identity, trust=trust, acb=acb, state=state.get("gbcs"),
-                          models={PayloadFamily.ASN1: self.asn1})
-        super().__init__(name, identity, radio, hub=hub, gbcs=gbcs, now=now,
-                         on_event=on_event)
+        super().__init__(name, identity, radio, hub=hub, trust=trust, acb=acb, now=now,
+                         on_event=on_event, state=state)
         self.switch = HcalcsSwitch(state.get("switch"))
         self.zcl.attach_engine(DRLC_CLUSTER_ID, self._on_drlc)
 

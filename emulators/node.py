@@ -32,8 +32,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gfi.codecs.engines.tunnel import Role
+from gfi.codecs.gbcs.catalogue import PayloadFamily
 from gfi.codecs.security.install_code import link_key_from_install_code
-from gfi.emulators.device import GbcsDevice, Outcome
+from gfi.codecs.security.keystore import InMemoryKeyStore
+from gfi.emulators.asn1_model import Asn1Model
+from gfi.emulators.device import ApplicationModel, GbcsDevice, Outcome
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.link import TUNNELING_CLUSTER, TunnelLink
 from gfi.emulators.zcl_endpoint import ZclEndpoint
@@ -188,3 +191,23 @@ class HanNode:
     @property
     def errors(self) -> list[BaseException]:
         return self.tasks.errors
+
+
+def saved_model(state: dict[str, Any] | None, family: PayloadFamily) -> Any:
+    """The saved state of a device's ``family`` model (see :meth:`HanNode.state`)."""
+    return (state or {}).get("models", {}).get(family.value)
+
+
+class Type1Node(HanNode):
+    """A Type 1 device: SMKI keys and a :class:`GbcsDevice` over its application models;
+    every one answers the ASN.1 use cases (CS03/CS04 joins, CS07, CS08) itself."""
+
+    def __init__(self, name: str, identity: DeviceIdentity, radio: Radio, *, hub: str,
+                 trust: InMemoryKeyStore, acb: str, now: Clock = utc_now,
+                 on_event: EventSink | None = None, state: dict[str, Any] | None = None,
+                 models: dict[PayloadFamily, ApplicationModel] | None = None) -> None:
+        self.asn1 = Asn1Model(identity, state=saved_model(state, PayloadFamily.ASN1))
+        gbcs = GbcsDevice(identity, trust=trust, acb=acb, state=(state or {}).get("gbcs"),
+                          models={PayloadFamily.ASN1: self.asn1} | (models or {}))
+        super().__init__(name, identity, radio, hub=hub, gbcs=gbcs, now=now,
+                         on_event=on_event)

@@ -30,17 +30,16 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from gfi.codecs.gbcs import build
-from gfi.codecs.gbcs.catalogue import DeviceType, PayloadFamily
+from gfi.codecs.gbcs.catalogue import DeviceType
 from gfi.codecs.gbcs.decoder import decode_message
 from gfi.codecs.gbcs.message import Cra, GbcsFrame, decode_frame
 from gfi.codecs.gbcs.utrn import decode_utrn
 from gfi.codecs.security.gbcs import SecurityContext, Verdict
 from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage, normalise_entity
 from gfi.codecs.zcl.types import is_success
-from gfi.emulators.asn1_model import Asn1Model
-from gfi.emulators.device import GbcsDevice, gbz_time
+from gfi.emulators.device import gbz_time
 from gfi.emulators.identity import DeviceIdentity
-from gfi.emulators.node import Clock, Event, EventSink, HanNode, utc_now
+from gfi.emulators.node import Clock, Event, EventSink, Type1Node, utc_now
 from gfi.errors import DecodeError, KeyStoreError, UsageError
 from gfi.radio.base import Radio
 
@@ -300,7 +299,7 @@ def _single_prepayment_frame(payload: dict[str, Any] | None) -> dict[str, Any] |
 # ----------------------------------------------------------------------------
 # The PPMID on the HAN
 # ----------------------------------------------------------------------------
-class PpmidNode(HanNode):
+class PpmidNode(Type1Node):
     """The PPMID as a HAN device: its GBCS tunnel carries the PCS01/PCS02 commands it sends
     (the Comms Hub routes them to the meter, through the GPF queue for the sleepy GSME) and
     the meter's answers back, and commands for the PPMID itself (CS08, ASN.1)."""
@@ -310,12 +309,8 @@ class PpmidNode(HanNode):
                  on_event: EventSink | None = None, state: dict[str, Any] | None = None,
                  name: str = "PPMID") -> None:
         state = state or {}
-        models = state.get("models", {})
-        self.asn1 = Asn1Model(identity, state=models.get(PayloadFamily.ASN1.value))
-        gbcs = GbcsDevice(identity, trust=trust, acb=acb, state=state.get("gbcs"),
-                          models={PayloadFamily.ASN1: self.asn1})
-        super().__init__(name, identity, radio, hub=hub, gbcs=gbcs, now=now,
-                         on_event=on_event)
+        super().__init__(name, identity, radio, hub=hub, trust=trust, acb=acb, now=now,
+                         on_event=on_event, state=state)
         self.app = Ppmid(identity, trust=trust, state=state.get("app"))
         self._answers: dict[int, asyncio.Future[PpmidResult]] = {}
 

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gfi.codecs.dlms import dlms_invoke_id, encode_dlms_payload
 from gfi.codecs.gbcs.catalogue import DeviceType
@@ -42,6 +42,8 @@ from gfi.radio.virtual import VirtualHan
 __all__ = ["ACB", "SUPPLIER", "Event", "Premises", "PremisesIds", "bundled_trust"]
 
 logger = logging.getLogger(__name__)
+
+N = TypeVar("N", bound=HanNode)
 
 ACB = "90B3D51F30000002"
 SUPPLIER = "90B3D51F30010000"
@@ -126,29 +128,29 @@ class Premises:
                     if node.gbcs is not None})
         return out
 
+    def node(self, name: str, kind: type[N]) -> N:
+        """The device called ``name``, checked to be a ``kind``."""
+        node = self.nodes.get(name)
+        if not isinstance(node, kind):
+            raise LookupError(f"no {kind.__name__} called {name} in this premises "
+                              f"(started: {self.hub is not None})")
+        return node
+
     @property
     def esme(self) -> Esme:
-        node = self.nodes["ESME"]
-        assert isinstance(node, Esme)
-        return node
+        return self.node("ESME", Esme)
 
     @property
     def gsme(self) -> Gsme:
-        node = self.nodes["GSME"]
-        assert isinstance(node, Gsme)
-        return node
+        return self.node("GSME", Gsme)
 
     @property
     def ppmid(self) -> PpmidNode:
-        node = self.nodes["PPMID"]
-        assert isinstance(node, PpmidNode)
-        return node
+        return self.node("PPMID", PpmidNode)
 
     @property
     def hcalcs(self) -> Hcalcs:
-        node = self.nodes["HCALCS"]
-        assert isinstance(node, Hcalcs)
-        return node
+        return self.node("HCALCS", Hcalcs)
 
     def utrn(self, pence: int, meter: str = "GSME") -> str:
         """A genuine UTRN worth ``pence`` from the supplier for ``meter`` (gbcs-protocol.md
@@ -163,9 +165,7 @@ class Premises:
                          counter=self._utrn_counter << 32, value=pence, value_class=0)
 
     def display(self, name: str = "IHD") -> Display:
-        node = self.nodes[name]
-        assert isinstance(node, Display)
-        return node
+        return self.node(name, Display)
 
     async def _submit(self, data: bytes) -> None:
         if self.hub is None:
