@@ -1,0 +1,231 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Writing and running Use Cases (issue 4): the decorator that registers one, the session
+its steps use, and the runner that turns a run into a :class:`~gfi.results.UseCaseResult`.
+
+A Use Case is an ``async`` function of a :class:`Session` (and keyword parameters with
+defaults)::
+
+    from gfi.api import Session, usecase
+
+    @usecase("ECS17b", "Read ESME Energy Registers (Import Energy)", devices=["ESME"],
+             tags=["read"])
+    async def read_import(s: Session) -> None:
+        r = await s.send(0x0027, to="ESME",
+                         payload=lambda c: build.ecs17b_payload(c, s.originator, s.id("ESME")))
+        s.check(r.decrypted is True, "the response's registers decrypt")
+
+Steps never sleep: :meth:`Session.send` awaits the response (waking a sleepy GSME when the
+command waits in the GPF queue), :meth:`Session.expect_alert` awaits an alert with a
+timeout. :meth:`Session.check` records an assertion and fails the Use Case with its message
+when false. Every message sent or received is recorded as a step with its verdicts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gfi.codecs.gbcs.decoder import DecodedMessage
+from gfi.codecs.gbcs.jsonform import to_json
+from gfi.codecs.security.gbcs import Verdict as SecurityVerdict
+from gfi.errors import GfiError
+from gfi.headend import HeadEndEvent
+from gfi.premises import SUPPLIER, Premises
+from gfi.results import Level, Step, UseCaseResult, Verdict
+
+UseCaseFunction = Callable[..., Awaitable[None]]
+
+
+class UseCaseFailure(AssertionError):
+    """The device did not behave as the Use Case requires (verdict FAIL)."""
+
+
+@dataclass(frozen=True)
+class UseCase:
+    """A registered Use Case: GBCS id, title, the devices it targets, tags, variants."""
+
+    id: str
+    title: str
+    function: UseCaseFunction
+    devices: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    variants: tuple[str, ...] = ("",)
+
+    def parameters(self) -> dict[str, Any]:
+        """Keyword parameters and their defaults."""
+        sig = inspect.signature(self.function)
+        return {name: p.default for name, p in list(sig.parameters.items())[1:]
+                if p.default is not inspect.Parameter.empty and name != "variant"}
+
+
+@dataclass
+class Registry:
+    """Use Cases by id."""
+
+    usecases: dict[str, UseCase] = field(default_factory=dict)
+
+    def add(self, uc: UseCase) -> None:
+        if uc.id in self.usecases and self.usecases[uc.id].function is not uc.function:
+            raise GfiError(f"Use Case {uc.id} is registered twice "
+                           f"({self.usecases[uc.id].function.__module__} and "
+                           f"{uc.function.__module__})")
+        self.usecases[uc.id] = uc
+
+    def select(self, ids: Iterable[str] = (), *, tags: Iterable[str] = (),
+               device: str | None = None) -> list[UseCase]:
+        ids, tags = list(ids), set(tags)
+        unknown = [i for i in ids if i not in self.usecases]
+        if unknown:
+            raise GfiError(f"unknown Use Case {', '.join(unknown)} "
+                           f"(see `gfi list`)")
+        chosen = [self.usecases[i] for i in ids] if ids else list(self.usecases.values())
+        return [uc for uc in chosen if (not tags or tags & set(uc.tags)) and
+                (device is None or device in uc.devices)]
+
+
+REGISTRY = Registry()
+
+
+def usecase(id: str, title: str, *, devices: Iterable[str] = (), tags: Iterable[str] = (),
+            variants: Iterable[str] = ("",),
+            registry: Registry = REGISTRY) -> Callable[[UseCaseFunction], UseCaseFunction]:
+    """Register the decorated ``async def f(session, **params)`` as a Use Case."""
+    def register(function: UseCaseFunction) -> UseCaseFunction:
+        if not inspect.iscoroutinefunction(function):
+            raise GfiError(f"Use Case {id}: {function.__qualname__} must be `async def`")
+        registry.add(UseCase(id, title, function, tuple(devices), tuple(tags),
+                             tuple(variants)))
+        return function
+    return register
+
+
+class Session:
+    """What a Use Case's steps use (see the module docstring)."""
+
+    def __init__(self, premises: Premises, *, originator: str = SUPPLIER) -> None:
+        self.premises = premises
+        self.head = premises.head
+        self.originator = originator
+        self.steps: list[Step] = []
+        self._started = time.monotonic()
+        self.head.listeners.append(self._on_message)
+
+    def close(self) -> None:
+        if self._on_message in self.head.listeners:
+            self.head.listeners.remove(self._on_message)
+
+    # -- recording --------------------------------------------------------------------------
+    def _at(self) -> float:
+        return round(time.monotonic() - self._started, 6)
+
+    def _on_message(self, event: HeadEndEvent) -> None:
+        dm = event.message
+        frame = dm.frame
+        self.steps.append(Step(
+            kind="send" if event.direction == "sent" else "receive",
+            text=f"{event.direction} {dm.info.use_case if dm.info else ''} "
+                 f"{frame.message_code:04X} {frame.cra.label}".strip()
+            if frame is not None else f"{event.direction}: undecodable ({dm.error})",
+            level=Level.INFO if dm.ok else Level.ERROR,
+            device=frame.recipient if frame is not None and event.direction == "sent"
+            else frame.originator if frame is not None else "",
+            at=self._at(), message_code=frame.message_code if frame is not None else None,
+            hex=dm.raw.hex().upper(), message=_json(dm),
+            verdicts={"mac": dm.mac.verdict.value, "signature": dm.signature.verdict.value,
+                      "decrypted": dm.decrypted}))
+
+    def log(self, text: str, level: Level = Level.INFO) -> None:
+        self.steps.append(Step("log", text, level, at=self._at()))
+
+    def check(self, condition: object, message: str) -> None:
+        """Assert ``condition``; record it; a false one fails the Use Case with ``message``."""
+        ok = bool(condition)
+        self.steps.append(Step("check", message, Level.INFO if ok else Level.ERROR, ok=ok,
+                               at=self._at()))
+        if not ok:
+            raise UseCaseFailure(message)
+
+    # -- exchanging -------------------------------------------------------------------------
+    def id(self, device: str) -> str:
+        """The entity id of a device of the premises (ESME, GSME, CHF, GPF, PPMID, …)."""
+        return self.premises.ids[device] if device in self.premises.ids else device.upper()
+
+    async def send(self, message_code: int, *, to: str,
+                   payload: bytes | Callable[[int], bytes], timeout: float = 10.0,
+                   originator: str | None = None, **header: object) -> DecodedMessage:
+        """Build, protect (as the code's criticality requires) and send a command; await and
+        verify its response. A sleepy device is woken to fetch it from the GPF queue."""
+        recipient = self.id(to)
+        frame = self.head.command(message_code, originator=originator or self.originator,
+                                  recipient=recipient, payload=payload, **header)
+        sent = asyncio.ensure_future(self.head.send(frame, timeout=timeout))
+        hub = self.premises.hub
+        if hub is not None and recipient in hub.sleepy:
+            await hub.wait_queued(recipient, timeout=timeout)
+            await self.premises.wake_gsme()
+        response = await sent
+        assert response is not None
+        return self.expect_response(response)
+
+    def expect_response(self, dm: DecodedMessage) -> DecodedMessage:
+        """Check what every response must be: decoded, its MAC and signature valid where
+        present, its sensitive content decrypted."""
+        self.check(dm.ok, f"the response decodes{'' if dm.ok else f': {dm.error}'}")
+        for what, result in (("MAC", dm.mac), ("signature", dm.signature)):
+            self.check(result.verdict in (SecurityVerdict.VALID, SecurityVerdict.ABSENT),
+                       f"the response's {what} is {result.verdict.value}"
+                       + (f" ({result.detail})" if result.detail else ""))
+        self.check(dm.decrypted is not False, "the response's encrypted content decrypts")
+        return dm
+
+    async def expect_alert(self, message_code: int, *, timeout: float = 10.0,
+                           alert_code: int | None = None,
+                           originator: str | None = None) -> DecodedMessage:
+        """Await an alert (and check it like a response)."""
+        try:
+            dm = await self.head.expect_alert(message_code, timeout=timeout,
+                                              alert_code=alert_code,
+                                              originator=self.id(originator) if originator
+                                              else None)
+        except TimeoutError as exc:
+            raise UseCaseFailure(str(exc)) from None
+        return self.expect_response(dm)
+
+
+def _json(dm: DecodedMessage) -> dict[str, Any] | None:
+    try:
+        return to_json(dm)
+    except (GfiError, TypeError, ValueError):
+        return None
+
+
+async def run_usecase(uc: UseCase, premises: Premises, *, variant: str = "",
+                      parameters: dict[str, Any] | None = None) -> UseCaseResult:
+    """Run one Use Case variant on a started premises; never raises for a failure."""
+    session = Session(premises)
+    params = uc.parameters() | (parameters or {})
+    kwargs = dict(params)
+    if "variant" in inspect.signature(uc.function).parameters:
+        kwargs["variant"] = variant
+    started = time.monotonic()
+    verdict, reason = Verdict.PASS, ""
+    try:
+        await uc.function(session, **kwargs)
+    except UseCaseFailure as exc:
+        verdict, reason = Verdict.FAIL, str(exc)
+    except TimeoutError as exc:
+        verdict, reason = Verdict.FAIL, f"timeout: {exc}"
+    except (GfiError, LookupError, ConnectionError, TypeError, ValueError) as exc:
+        verdict, reason = Verdict.ERROR, f"{type(exc).__name__}: {exc}"
+    finally:
+        session.close()
+    codes = [s.message_code for s in session.steps if s.kind == "send"]
+    return UseCaseResult(
+        id=uc.id, variant=variant, title=uc.title, devices=list(uc.devices),
+        tags=list(uc.tags), verdict=verdict, reason=reason,
+        duration_s=round(time.monotonic() - started, 6),
+        message_code=codes[0] if codes else None, parameters=params, steps=session.steps)
