@@ -88,17 +88,20 @@ class Registry:
 
 
 REGISTRY = Registry()
+#: Where ``@usecase`` registers when no registry is named: :data:`REGISTRY`, or the one a
+#: pack is being loaded into (gfi.authoring.load_pack).
+loading_into: list[Registry] = []
 
 
 def usecase(id: str, title: str, *, devices: Iterable[str] = (), tags: Iterable[str] = (),
             variants: Iterable[str] = ("",),
-            registry: Registry = REGISTRY) -> Callable[[UseCaseFunction], UseCaseFunction]:
+            registry: Registry | None = None) -> Callable[[UseCaseFunction], UseCaseFunction]:
     """Register the decorated ``async def f(session, **params)`` as a Use Case."""
     def register(function: UseCaseFunction) -> UseCaseFunction:
         if not inspect.iscoroutinefunction(function):
             raise GfiError(f"Use Case {id}: {function.__qualname__} must be `async def`")
-        registry.add(UseCase(id, title, function, tuple(devices), tuple(tags),
-                             tuple(variants)))
+        target = registry or (loading_into[-1] if loading_into else REGISTRY)
+        target.add(UseCase(id, title, function, tuple(devices), tuple(tags), tuple(variants)))
         return function
     return register
 

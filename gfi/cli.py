@@ -262,6 +262,118 @@ async def _simulate(count: int, capture: str | None, faults: str | None,
     return failures
 
 
+# ----------------------------------------------------------------------------
+# list / run (the Use Case library)
+# ----------------------------------------------------------------------------
+_USECASES_OPTION = click.option(
+    "--usecases", "usecase_dirs", multiple=True, metavar="DIR",
+    help="Also load the Use Cases in DIR (*.py with @usecase, *.yaml). Repeatable.")
+
+
+def _select(usecase_dirs: tuple[str, ...], ids: Sequence[str], tags: Sequence[str],
+            device: str | None, text: str | None = None) -> list[Any]:
+    from gfi.authoring import load_registry
+
+    chosen = load_registry(usecase_dirs).select(ids, tags=tags, device=device)
+    if text:
+        needle = text.lower()
+        chosen = [u for u in chosen if needle in u.id.lower() or needle in u.title.lower()]
+    return chosen
+
+
+@main.command("list")
+@click.option("--device", default=None, help="Only Use Cases targeting this device type.")
+@click.option("--tag", "tags", multiple=True, help="Only Use Cases with this tag. Repeatable.")
+@_USECASES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per Use Case.")
+@click.argument("text", required=False, metavar="[FILTER]")
+def list_(device: str | None, tags: tuple[str, ...], usecase_dirs: tuple[str, ...],
+          as_json: bool, text: str | None) -> None:
+    """Show the Use Case library: id, title, devices, variants (FILTER matches id or
+    title)."""
+    try:
+        chosen = _select(usecase_dirs, (), tags, device, text)
+    except GfiError as exc:
+        raise click.ClickException(str(exc)) from None
+    for uc in chosen:
+        variants = [v for v in uc.variants if v]
+        if as_json:
+            click.echo(json.dumps({"id": uc.id, "title": uc.title, "devices": list(uc.devices),
+                                   "tags": list(uc.tags), "variants": variants}))
+        else:
+            click.echo(f"{uc.id:16} {uc.title[:60]:60} {','.join(uc.devices):12} "
+                       f"{' '.join(variants)}")
+    if not as_json:
+        click.echo(f"{len(chosen)} Use Cases, {sum(len(u.variants) for u in chosen)} "
+                   "variants", err=True)
+
+
+@main.command()
+@click.option("--all", "run_all", is_flag=True, help="Every Use Case of the library.")
+@click.option("--tag", "tags", multiple=True, help="The Use Cases with this tag. Repeatable.")
+@click.option("--device", default=None, help="The Use Cases targeting this device type.")
+@click.option("--target", default="virtual", show_default=True, metavar="virtual|RADIO-SPEC",
+              help="Where the devices are: the virtual premises, or a radio.")
+@_USECASES_OPTION
+@click.option("--report-junit", type=click.Path(dir_okay=False), help="Write JUnit XML.")
+@click.option("--report-html", type=click.Path(dir_okay=False), help="Write an HTML report.")
+@click.option("--report-json", type=click.Path(dir_okay=False), help="Write a JSON report.")
+@click.option("--capture", type=click.Path(dir_okay=False), help="Write the HAN traffic (pcap).")
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+def run(run_all: bool, tags: tuple[str, ...], device: str | None, target: str,
+        usecase_dirs: tuple[str, ...], report_junit: str | None, report_html: str | None,
+        report_json: str | None, capture: str | None, ids: tuple[str, ...]) -> None:
+    """Run a campaign of Use Cases: PASS/FAIL/ERROR per Use Case variant with the reason;
+    exit status non-zero on any FAIL or ERROR."""
+    import asyncio
+
+    from gfi.campaign import check_target
+
+    if not (run_all or ids or tags or device):
+        raise click.UsageError("say what to run: --all, Use Case ids, --tag or --device")
+    try:
+        check_target(target)
+        chosen = _select(usecase_dirs, ids, tags, device)
+    except GfiError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not chosen:
+        raise click.ClickException("no Use Case matches (see `gfi list`)")
+    total = sum(len(u.variants) for u in chosen)
+    campaign = asyncio.run(_run_with_progress(chosen, total, target, capture))
+    from gfi import reports
+
+    for path, write in ((report_junit, reports.write_junit), (report_json, reports.write_json),
+                        (report_html, reports.write_html)):
+        if path:
+            write(campaign, path)
+    counts = campaign.counts()
+    click.echo(" ".join(f"{k} {v}" for k, v in counts.items() if v or k == "PASS") +
+               f" of {len(campaign.results)} in {campaign.duration_s:.1f} s")
+    if not campaign.ok:
+        sys.exit(1)
+
+
+async def _run_with_progress(chosen: list[Any], total: int, target: str,
+                             capture: str | None) -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from gfi import reports
+    from gfi.campaign import run_campaign
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True,
+                  disable=not console.is_terminal) as progress:
+        task = progress.add_task("running", total=total)
+
+        def on_result(result: Any) -> None:
+            click.echo(reports.render_console(result))
+            progress.advance(task)
+
+        return await run_campaign(chosen, target=target, capture=capture, on_result=on_result)
+
+
 def _summary(dm: Any) -> str:
     f = dm.frame
     if f is None:
