@@ -43,9 +43,10 @@ from gfi.codecs.gbcs.catalogue import (
 from gfi.codecs.gbcs.decoder import DecodedMessage, decode_message, encode_payload
 from gfi.codecs.gbcs.message import Cra, DlmsDateTime, GbcsFrame, OtherInformation
 from gfi.codecs.security.gbcs import SecurityContext, Verdict, encrypt_block, secure
-from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage
+from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage, parse_key_material
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.model import FutureDatedExecution, HandleContext, HandleResult
+from gfi.errors import GfiError
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +198,12 @@ class GbcsDevice:
             return Rejection.SIGNATURE_MISSING, ""
         if frame.signature and dm.signature.verdict is not Verdict.VALID:
             return Rejection.BAD_SIGNATURE, dm.signature.detail
+        certificate = frame.other_information.certificate
+        if certificate:
+            try:
+                parse_key_material(certificate, what="URP certificate")
+            except GfiError as exc:
+                return Rejection.MALFORMED, f"URP certificate: {exc}"
         last = self.last_counters.get(frame.originator)
         if last is not None and frame.counter <= last:
             return Rejection.REPLAYED_COUNTER, f"{frame.counter} ≤ {last}"
@@ -224,7 +231,7 @@ class GbcsDevice:
         ctx = HandleContext(
             now=now, message_code=frame.message_code, requester=frame.originator,
             requester_role=self._role(frame.originator), counter=frame.counter,
-            encrypt=self._encryptor(draft), device=self.eui64,
+            encrypt=self._encryptor(draft, frame), device=self.eui64,
             supplementary_remote_party=draft.other_information.supplementary_remote_party_id,
             supplementary_originator_counter=(
                 draft.other_information.supplementary_originator_counter))
@@ -308,9 +315,23 @@ class GbcsDevice:
         signed = bool(command.signature)
         return secure(response, self.security, sign=signed, mac=not signed)
 
-    def _encryptor(self, draft: GbcsFrame) -> Callable[[bytes], tuple[bytes, bytes]]:
+    def _encryptor(self, draft: GbcsFrame, command: GbcsFrame | None = None
+                   ) -> Callable[[bytes], tuple[bytes, bytes]]:
+        security = self.security
+        oi = command.other_information if command is not None else None
+        if oi is not None and oi.certificate and oi.supplementary_remote_party_id:
+            # URP: sensitive data is encrypted for the supplementary remote party with the
+            # key-agreement certificate the command carries (gbcs-protocol.md §1.4, ECS21b /
+            # GCS16b / GCS61; product.md §4.7)
+            keys = InMemoryKeyStore()
+            keys.merge(self.security.keys)
+            urp = keys.add_pem(oi.supplementary_remote_party_id, KeyUsage.KA, oi.certificate,
+                               label="URP certificate")
+            logger.debug("%s encrypts for URP %s", self.eui64, urp.entity)
+            security = SecurityContext(keys, acb=self.security.acb)
+
         def encrypt(plaintext: bytes) -> tuple[bytes, bytes]:
-            return encrypt_block(draft, self.security, plaintext)
+            return encrypt_block(draft, security, plaintext)
 
         return encrypt
 

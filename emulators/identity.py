@@ -124,3 +124,38 @@ class DeviceIdentity:
                    else cert.public_bytes(serialization.Encoding.PEM))
             entry = store.add_pem(self.eui64, usage, pem, label=f"gfi-{self.eui64}-{usage.value}")
             entry.certificate = cert
+
+
+@dataclass
+class RemoteParty:
+    """A remote party the tool plays that devices do not know in advance, e.g. an MHHS
+    Meter Data Retriever reading as an unknown remote party (URP): it has only a
+    key-agreement key pair and certificate, which its commands carry so that devices
+    encrypt sensitive responses for it (gbcs-protocol.md §1.4; product.md §4.7)."""
+
+    entity_id: str
+    ka_key: ec.EllipticCurvePrivateKey
+    ka_certificate: x509.Certificate
+
+    @classmethod
+    def create(cls, entity_id: str, *, seed: str = "gfi", ca: TestCa | None = None
+               ) -> RemoteParty:
+        entity_id = entity_id.upper()
+        key = derive_key(seed, entity_id, "ka")
+        return cls(entity_id, key, (ca or TestCa(seed)).issue(entity_id, KeyUsage.KA,
+                                                              key.public_key()))
+
+    @property
+    def certificate_der(self) -> bytes:
+        return self.ka_certificate.public_bytes(serialization.Encoding.DER)
+
+    def publish(self, store: InMemoryKeyStore, *, private: bool = False) -> None:
+        """Its certificate (and private key) into a key store, e.g. the head end's so that
+        it decrypts what devices encrypt for this party."""
+        pem = (self.ka_key.private_bytes(serialization.Encoding.PEM,
+                                         serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption()) if private
+               else self.ka_certificate.public_bytes(serialization.Encoding.PEM))
+        entry = store.add_pem(self.entity_id, KeyUsage.KA, pem,
+                              label=f"gfi-{self.entity_id}-ka")
+        entry.certificate = self.ka_certificate
