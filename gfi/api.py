@@ -31,6 +31,7 @@ from typing import Any
 
 from gfi.codecs.gbcs.decoder import DecodedMessage
 from gfi.codecs.gbcs.jsonform import to_json
+from gfi.codecs.gbcs.message import Cra, GbcsFrame
 from gfi.codecs.security.gbcs import Verdict as SecurityVerdict
 from gfi.errors import GfiError
 from gfi.headend import HeadEndEvent
@@ -173,6 +174,28 @@ class Session:
         response = await sent
         assert response is not None
         return self.expect_response(response)
+
+    async def send_frame(self, frame: GbcsFrame | bytes, *, to: str | None = None,
+                         expect_response: bool = True,
+                         timeout: float = 10.0) -> DecodedMessage | None:
+        """Send a frame as it is (a tampered one, a replay); await its response only when
+        ``expect_response``. ``to`` names a sleepy target to wake."""
+        sent = asyncio.ensure_future(self.head.send(frame, timeout=timeout,
+                                                    expect_response=expect_response))
+        hub = self.premises.hub
+        recipient = self.id(to) if to else None
+        if hub is not None and recipient in hub.sleepy:
+            await hub.wait_queued(recipient, timeout=timeout)
+            await self.premises.wake_gsme()
+        return await sent
+
+    def responses_to(self, counter: int, originator: str | None = None) -> list[DecodedMessage]:
+        """Every response the head end received to the command with ``counter``."""
+        who = originator or self.originator
+        return [e.message for e in self.head.events if e.direction == "received" and
+                isinstance(e.message.frame, GbcsFrame) and
+                e.message.frame.cra is Cra.RESPONSE and e.message.frame.counter == counter and
+                e.message.frame.recipient == who]
 
     def expect_response(self, dm: DecodedMessage) -> DecodedMessage:
         """Check what every response must be: decoded, its MAC and signature valid where

@@ -25,7 +25,7 @@ from typing import Any, Final
 
 from gfi.emulators.cosem.classes import script, script_action
 from gfi.emulators.cosem.logs import MONTHLY, Column, LogSpec
-from gfi.emulators.cosem.profile import ObjectDecl, Profile, obj
+from gfi.emulators.cosem.profile import SUPPLIER_CHANGES, ObjectDecl, Profile, obj
 from gfi.emulators.cosem.values import (
     Item,
     arr,
@@ -451,7 +451,8 @@ def _objects(twin: bool, hh_gap_per_mille: int, hh_clock_status: bool) -> list[O
             16: dl(200000), 18: lu(30), 19: dl(604800)},
             activates=((13, "0-1:19.0.0.255", 2, "0-0:19.0.0.255", 2),
                        (13, "0-1:19.0.0.255", 11, "0-0:19.0.0.255", 11))),
-        obj(112, "0-0:19.10.0.255", "Meter Balance", {2: dl(250000), 3: enum(0)}),
+        obj(112, "0-0:19.10.0.255", "Meter Balance", {2: dl(250000), 3: enum(0)},
+            access=SUPPLIER_CHANGES),
         obj(112, "0-0:19.10.1.255", "Emergency Credit Balance", {
             2: dl(0), 3: enum(2), 8: enum(1), 9: dl(500000), 10: dl(100000)}),
         obj(112, "0-0:19.10.2.255", "Accumulated Debt Register", {2: dl(0), 3: enum(3)}),

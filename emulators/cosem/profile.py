@@ -108,6 +108,10 @@ class ObjectDecl:
 
 #: Default role table of a profile: the meter parties may read, write and invoke.
 DEFAULT_ACCESS: Final = AccessRule.same(METER_PARTIES)
+#: Prepayment balances: every meter party reads; only the supplier changes them (ECS04a/b,
+#: ECS09; gbcs-protocol.md §3).
+SUPPLIER_CHANGES: Final = AccessRule(METER_PARTIES, frozenset({RemotePartyRole.SUPPLIER}),
+                                     frozenset({RemotePartyRole.SUPPLIER}))
 
 
 def obj(class_id: int, obis: str, name: str, values: Mapping[int, Item] | None = None, *,

@@ -249,6 +249,13 @@ class _Handler:
 _HANDLERS: dict[tuple[int, int, int], _Handler] = {}
 
 
+#: Clusters whose changes only the supplier may make.
+SUPPLIER_CLUSTERS = frozenset({0x0700, 0x0705, 0x0707})
+#: Remote-party roles that are not the supplier (nor act for it): network operator, WAN
+#: provider, load controller (gfi.codecs.gbcs.catalogue.RemotePartyRole).
+NOT_SUPPLIER_ROLES = frozenset({3, 6, 8})
+
+
 def _on(cluster_id: int, direction: int, command_id: int, *, mutates: bool = False,
         time_field: str | None = None, ack: str | None = None) -> Callable[[_F], _F]:
     """Register a handler method for a cluster command."""
@@ -553,6 +560,11 @@ class GbzServer:
         handler = _HANDLERS.get((c.cluster_id, c.direction, c.command_id))
         if handler is None or "raw" in c.payload:
             return [self._default(c, _S.UNSUP_CLUSTER_COMMAND)]
+        if handler.mutates and c.cluster_id in SUPPLIER_CLUSTERS and \
+                c.ctx.requester_role in NOT_SUPPLIER_ROLES:
+            # tariff, calendar and prepayment changes are the supplier's (gbcs-protocol.md
+            # §3: GCS01-GCS05, GCS40, …): another known role is refused
+            return [self._default(c, _S.NOT_AUTHORIZED)]
         if handler.mutates:
             when = c.from_date_time
             if when is None and handler.time_field is not None:
