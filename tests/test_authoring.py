@@ -78,7 +78,7 @@ async def test_yaml_expectations_fail_with_their_reason(premises: Premises) -> N
 
 def test_a_broken_python_pack_is_reported(tmp_path: Path) -> None:
     (tmp_path / "bad.py").write_text("import nonexistent_module_xyz\n")
-    with pytest.raises(UseCaseDefinitionError, match="bad.py: importing it failed"):
+    with pytest.raises(UseCaseDefinitionError, match=r"bad\.py: importing it failed"):
         load_pack(tmp_path, Registry())
     with pytest.raises(UseCaseDefinitionError, match="not a directory"):
         load_pack(tmp_path / "nope", Registry())
