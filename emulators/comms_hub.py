@@ -190,7 +190,7 @@ class CommsHub:
                                 {"eui64": eui}))
         alert = self.chf.alert(CS14, self._cs14_tree(after), self.now(),
                                recipient=self.acb, summary="CS14 device log changed")
-        await self._wan(alert.data, "CHF")
+        await self.to_wan_async(alert.data, "CHF")
 
     def _cs14_tree(self, log: dict[str, str]) -> dict[str, Any]:
         """CS14 (GBCS 0x0018): alert 0x8F12 with the CHF device log."""
@@ -217,11 +217,11 @@ class CommsHub:
         if recipient == self.chf_id:
             before = self.device_log()
             for out in self.chf.process(data, self.now()).messages:
-                await self._wan(out.data, "CHF")
+                await self.to_wan_async(out.data, "CHF")
             await self._after_chf(before)
         elif recipient == self.gpf_id:
             for out in self.gpf.process(data, self.now()).messages:
-                await self._wan(out.data, "GPF")
+                await self.to_wan_async(out.data, "GPF")
         elif recipient in self.sleepy:
             queue = self.queues.setdefault(recipient, [])
             queue.append(data)
@@ -238,17 +238,19 @@ class CommsHub:
             raise LookupError(f"no device {recipient} on this Comms Hub "
                               f"(device log: {', '.join(self.device_log()) or 'empty'})")
 
-    async def _wan(self, data: bytes, source: str) -> None:
+    async def to_wan_async(self, data: bytes, source: str) -> None:
+        """Send a message of the CHF or GPF (``source``) to the WAN."""
         result = self.to_wan(data, source)
         if result is not None:
             await result
+
 
     async def _from_device(self, eui64: str, data: bytes) -> None:
         recipient = decode_frame(data).recipient
         if recipient in self.device_log() and recipient != eui64:
             await self.route(data, source=eui64)
         else:
-            await self._wan(data, self._name(eui64))
+            await self.to_wan_async(data, self._name(eui64))
 
     async def wait_queued(self, eui64: str, count: int = 1, timeout: float = 5.0) -> None:
         """Until at least ``count`` messages wait in the queue of sleepy device ``eui64``."""

@@ -89,6 +89,11 @@ class Rejection(enum.Enum):
 #: Alert code sent in a Generic Critical Alert for each rejection (gbcs-protocol.md §4.2):
 #: 8F1E integrity/format failure, 8F30 source without authority, 8F53 failed authentication.
 #: gfi's reading of the alert table; GBCS §7 and §16 are the reference.
+#: Alert code of the generic alert for a command the device does not implement where its
+#: payload family has no "unsupported" answer: "integrity check of content or format of
+#: command failed" (gbcs-protocol.md §4.2).
+UNSUPPORTED_ALERT_CODE = 0x8F1E
+
 REJECTION_ALERT_CODES: dict[Rejection, int] = {
     Rejection.MALFORMED: 0x8F1E,
     Rejection.NOT_A_COMMAND: 0x8F1E,
@@ -236,10 +241,17 @@ class GbcsDevice:
             supplementary_originator_counter=(
                 draft.other_information.supplementary_originator_counter))
         model = self.models.get(dm.family)
-        if model is None or dm.payload is None:
-            result = self.unsupported(dm)
-        else:
-            result = model.handle(dm.payload, ctx)
+        try:
+            result = self.unsupported(dm) if model is None or dm.payload is None else \
+                model.handle(dm.payload, ctx)
+        except UnsupportedCommand as exc:
+            # no "unsupported" answer in the payload family (ASN.1): the generic alert
+            logger.info("%s: %s", self.eui64, exc)
+            outcome = Outcome(False, None, str(exc))
+            outcome.messages.append(self.generic_alert(
+                UNSUPPORTED_ALERT_CODE, now, recipient=frame.originator,
+                summary=f"unsupported: {exc}"))
+            return outcome
         outcome.changes = list(result.changes)
         response = self._secure_response(frame, draft.with_changes(
             payload=encode_payload(dm.family, result.response)))

@@ -23,17 +23,19 @@ when false. Every message sent or received is recorded as a step with its verdic
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gfi.clock import SimulatedClock
 from gfi.codecs.gbcs.decoder import DecodedMessage
 from gfi.codecs.gbcs.jsonform import to_json
 from gfi.codecs.gbcs.message import Cra, GbcsFrame
 from gfi.codecs.security.gbcs import Verdict as SecurityVerdict
-from gfi.errors import GfiError
+from gfi.errors import GfiError, UsageError
 from gfi.headend import HeadEndEvent
 from gfi.premises import SUPPLIER, Premises
 from gfi.results import Level, Step, UseCaseResult, Verdict
@@ -110,8 +112,10 @@ def usecase(id: str, title: str, *, devices: Iterable[str] = (), tags: Iterable[
 class Session:
     """What a Use Case's steps use (see the module docstring)."""
 
-    def __init__(self, premises: Premises, *, originator: str = SUPPLIER) -> None:
+    def __init__(self, premises: Premises, *, originator: str = SUPPLIER,
+                 clock: SimulatedClock | None = None) -> None:
         self.premises = premises
+        self.clock = clock
         self.head = premises.head
         self.originator = originator
         self.steps: list[Step] = []
@@ -152,6 +156,17 @@ class Session:
                                at=self._at()))
         if not ok:
             raise UseCaseFailure(message)
+
+    # -- time -------------------------------------------------------------------------------
+    async def advance_to(self, when: dt.datetime) -> None:
+        """Move the simulated clock to ``when`` and let the devices run what is due (the
+        alerts that raises are then awaited with :meth:`expect_alert`)."""
+        if self.clock is None:
+            raise UsageError("this run has no simulated clock to advance (run it in a "
+                             "campaign, or give run_usecase a SimulatedClock)")
+        self.clock.set(when)
+        self.log(f"device time moves to {self.clock().isoformat()}")
+        await self.premises.tick()
 
     # -- exchanging -------------------------------------------------------------------------
     def id(self, device: str) -> str:
@@ -230,9 +245,11 @@ def _json(dm: DecodedMessage) -> dict[str, Any] | None:
 
 
 async def run_usecase(uc: UseCase, premises: Premises, *, variant: str = "",
-                      parameters: dict[str, Any] | None = None) -> UseCaseResult:
-    """Run one Use Case variant on a started premises; never raises for a failure."""
-    session = Session(premises)
+                      parameters: dict[str, Any] | None = None,
+                      clock: SimulatedClock | None = None) -> UseCaseResult:
+    """Run one Use Case variant on a started premises (``clock``: the simulated clock the
+    premises runs on, if any); never raises for a failure."""
+    session = Session(premises, clock=clock)
     params = uc.parameters() | (parameters or {})
     kwargs = dict(params)
     if "variant" in inspect.signature(uc.function).parameters:

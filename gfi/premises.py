@@ -280,6 +280,24 @@ class Premises:
             self.store.save("head-end", "counters",
                             dict(self.head.counters) | {"utrn": self._utrn_counter})
 
+    async def tick(self) -> int:
+        """Let every device run what is due at the premises' time (future-dated commands,
+        firmware activations) and send the alerts that raises; how many alerts."""
+        now = self.now()
+        sent = 0
+        if self.hub is not None:
+            for device, source in ((self.hub.chf, "CHF"), (self.hub.gpf, "GPF")):
+                for out in device.tick(now):
+                    await self.hub.to_wan_async(out.data, source)
+                    sent += 1
+        for node in self.nodes.values():
+            if node.gbcs is not None:
+                outs = node.gbcs.tick(now)
+                await node.send_gbcs([out.data for out in outs])
+                sent += len(outs)
+        await self.settle()
+        return sent
+
     async def settle(self, timeout: float = 2.0) -> None:
         """Wait until every device has finished what it is doing and the HAN is idle (a
         command's consequences on the HAN, such as the ESME switching its HCALCS, come

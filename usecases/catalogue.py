@@ -60,6 +60,13 @@ class VariantDef:
     #: For payloads not taken from this use case's own RTDS command: where each value came
     #: from (Appendix A/B spec, example of the same object in another vector, zero placeholder).
     placeholders: tuple[str, ...] = ()
+    #: The RTDS command's originator and recipient entity ids and originator counter ("" /
+    #: 0 for a built entry): the runtime sends from / to the same parties.
+    originator: str = ""
+    recipient: str = ""
+    counter: int = 0
+    #: The RTDS response of the scenario, summarised (generate.response_summary), or None.
+    response: dict[str, Any] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,10 @@ def _variant(raw: Mapping[str, Any]) -> VariantDef:
         expects_alerts=tuple(_code(c) for c in raw.get("expects_alerts", ())),
         rtds=tuple(raw.get("rtds", ())),
         placeholders=tuple(raw.get("placeholders", ())),
+        originator=raw.get("originator", ""),
+        recipient=raw.get("recipient", ""),
+        counter=int(raw.get("counter", 0)),
+        response=raw.get("response"),
     )
 
 

@@ -637,3 +637,26 @@ def payload_shape(family: PayloadFamily | str, payload_tree: Mapping[str, Any]) 
                        if payload_tree.get(f.name) is not None)
         return ("asn1", schema, fields)
     return (fam.value,)
+
+
+def response_summary(family: PayloadFamily, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """What a response says, without its values: DLMS result per request spec, GBZ
+    (cluster, command, status) per component, ASN.1 schema and response code. The runtime
+    compares a device's response with the RTDS response of the same variant by this."""
+    if family is PayloadFamily.DLMS:
+        return {"apdu": payload.get("apdu"),
+                "results": [r.get("result") for r in payload.get("results", [])]}
+    if family is PayloadFamily.GBZ:
+        components = []
+        for c in payload.get("components", []):
+            frame = c.get("frame") or {}
+            body = frame.get("payload") if isinstance(frame.get("payload"), dict) else {}
+            status = body.get("status") if frame.get("command_id") == 0x0B else None
+            records = [r.get("status") for r in body.get("records", [])
+                       if isinstance(r, dict) and "status" in r]
+            components.append([c.get("cluster_id"), frame.get("command_id"), status, records,
+                               bool((c.get("control") or {}).get("encrypted"))])
+        return {"components": components}
+    if family is PayloadFamily.ASN1:
+        return {"schema": payload.get("schema"), "response_code": payload.get("response_code")}
+    return {}

@@ -72,6 +72,7 @@ from gfi.codecs.zcl import (
     find_command,
 )
 from gfi.errors import CodecError
+from gfi.usecases.params import response_summary
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_VECTORS = REPO / "tests" / "vectors" / "rtds" / "vectors"
@@ -600,6 +601,7 @@ def rtds_variants(use_case: str, code: int, vectors: list[Vector]) -> list[dict[
             continue
         files = scenario[v.rel.split("/")[0], v.variant]
         alerts = [x for x in files if x.kind == "ALERT"]
+        responses = [x for x in files if x.kind == "RESPONSE" and x.code == code]
         name = _qualified(v.folder_uc, use_case, v.variant or "default")
         variants.append({
             "name": name,
@@ -608,6 +610,10 @@ def rtds_variants(use_case: str, code: int, vectors: list[Vector]) -> list[dict[
             "header": _header(v.frame, v.variant),
             "expects_alerts": [f"{a.code:04X}" for a in alerts],
             "rtds": sorted(x.rel for x in files),
+            "originator": v.frame.originator, "recipient": v.frame.recipient,
+            "counter": v.frame.counter,
+            "response": response_summary(responses[0].family, responses[0].payload)
+            if responses else None,
         })
     names = [x["name"] for x in variants]
     if len(set(names)) != len(names):

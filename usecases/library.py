@@ -1,0 +1,204 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Every Use Case of the catalogue (gfi.usecases.catalogue), run by one mechanism: declared
+data, not 233 hand-written functions (issue 4).
+
+For one variant the runner
+
+1. sends from the RTDS command's originator to the device that RTDS addressed (premises 0
+   uses the RTDS device ids; other premises map them by role), with the RTDS other-
+   information (a fresh supplementary counter where RTDS had one);
+2. builds the payload from the variant's named parameters (defaults: the RTDS example),
+   setting what belongs to this exchange: the DLMS invoke-id, the transaction id,
+   originator and recipient of a protected read — and, for a future-dated variant, every
+   execution time RTDS set in the future, to one hour after the device's clock;
+3. sends it with the protection its criticality requires and verifies the response (MAC,
+   signature, decryption; counter and entity ids matched by the head end);
+4. checks the response says what the RTDS response of the same variant says: DLMS result
+   per request, GBZ cluster / command / status per component, ASN.1 response code;
+5. for a future-dated variant, moves the simulated clock past the execution time and awaits
+   each alert RTDS shows (e.g. 0x00CC Future Dated Execution alert).
+
+Use Cases that GBCS defines as alerts only have no command and are not runnable; they are
+checked where the commands that cause them run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from gfi.api import REGISTRY, Registry, Session, UseCase
+from gfi.codecs.dlms import dlms_invoke_id
+from gfi.codecs.gbcs.catalogue import PayloadFamily
+from gfi.codecs.gbcs.decoder import DecodedMessage, encode_payload
+from gfi.codecs.gbcs.message import DlmsDateTime
+from gfi.premises import ACB, SUPPLIER
+from gfi.usecases.catalogue import UseCaseDef, VariantDef, use_cases
+from gfi.usecases.params import Param, parameters, payload_tree, response_summary
+
+#: RTDS device ids (gbcs-protocol.md §1.5) → the device of a premises.
+RTDS_DEVICES = {
+    "00DB1234567890A0": "ESME", "00DB1234567890A1": "GSME", "00DB1234567890A2": "CHF",
+    "00DB1234567890A3": "GPF", "00DB1234567890A4": "PPMID", "00DB1234567890A5": "HCALCS",
+    "00DB1234567890A6": "ESME",
+}
+#: Where a built entry's target names a device (§3 "Target"; "*" and "?" mark inferences).
+_DEVICE_NAMES = ("ESME", "GSME", "CHF", "GPF", "PPMID", "HCALCS")
+#: RTDS execution times lie in 2030 and later: such a time is "in the future".
+FUTURE = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+#: How far ahead of the device clock a future-dated variant is set to execute.
+LEAD = dt.timedelta(hours=1)
+ZCL_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_GENERALIZED = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$")
+
+
+def device_of(defn: UseCaseDef, variant: VariantDef) -> str:
+    """The premises device a variant is sent to."""
+    if variant.recipient in RTDS_DEVICES:
+        return RTDS_DEVICES[variant.recipient]
+    for target in defn.target:
+        for name in (part.strip("*? ") for part in target.split("/")):
+            if name in _DEVICE_NAMES:
+                return name
+    # "any" (CS use cases apply to every Type 1 device): the ESME, as RTDS mostly does
+    return "ESME"
+
+
+def originator_of(defn: UseCaseDef, variant: VariantDef) -> str:
+    """Who sends it: the RTDS command's originator, else the supplier (the ACB on the
+    supplier's behalf for the Comms Hub Function, as RTDS does)."""
+    if variant.originator:
+        return variant.originator
+    return ACB if device_of(defn, variant) == "CHF" else SUPPLIER
+
+
+def _moment(param: Param) -> dt.datetime | None:
+    """The instant a datetime parameter's default names (None: not a plain instant)."""
+    value = param.default
+    try:
+        if param.form == "utc-seconds" and isinstance(value, int):
+            return ZCL_EPOCH + dt.timedelta(seconds=value)
+        if param.form == "generalized-time" and isinstance(value, str):
+            m = _GENERALIZED.match(value)
+            return dt.datetime(*map(int, m.groups()), tzinfo=dt.UTC) if m else None
+        if param.form == "dlms-date-time" and isinstance(value, str) and len(value) == 24:
+            raw = bytes.fromhex(value)
+            year, month, day = int.from_bytes(raw[:2], "big"), raw[2], raw[3]
+            if year == 0xFFFF or month > 12 or day > 31:
+                return None
+            return dt.datetime(year, month, day, raw[5] % 24, raw[6] % 60, raw[7] % 60,
+                               tzinfo=dt.UTC)
+    except (ValueError, OverflowError):
+        return None
+    return None
+
+
+def future_overrides(defn: UseCaseDef, variant: VariantDef, when: dt.datetime
+                     ) -> dict[str, dt.datetime]:
+    """Every execution time the variant sets in the future, moved to ``when``."""
+    out = {}
+    for name, param in parameters(defn, variant).items():
+        if param.type == "datetime" and param.alias_of is None:
+            moment = _moment(param)
+            if moment is not None and moment >= FUTURE:
+                out[name] = when
+    return out
+
+
+def _header(s: Session, variant: VariantDef) -> dict[str, Any]:
+    header: dict[str, Any] = {}
+    for key, value in variant.header.items():
+        if key == "execution":
+            continue
+        if key == "certificate":
+            header[key] = bytes.fromhex(value)
+        elif key == "date_time":
+            header[key] = DlmsDateTime.from_bytes(bytes.fromhex(value))
+        elif key == "supplementary_remote_party_counter":
+            header[key] = s.head.next_counter(variant.header["supplementary_remote_party_id"])
+        else:
+            header[key] = value
+    return header
+
+
+def _exchange_values(defn: UseCaseDef, variant: VariantDef, counter: int, originator: str,
+                     recipient: str) -> dict[str, Any]:
+    """Parameters that belong to this exchange rather than to the test."""
+    names = parameters(defn, variant)
+    values: dict[str, Any] = {}
+    if "invoke_id" in names:
+        values["invoke_id"] = dlms_invoke_id(counter)
+    if "protection_transaction_id" in names:
+        values["protection_transaction_id"] = f"04{counter:016X}"
+        values["protection_originator"] = originator
+        values["protection_recipient"] = recipient
+    return values
+
+
+def _agrees(family: PayloadFamily, got: dict[str, Any], want: dict[str, Any]) -> str:
+    """'' when the device's response says what RTDS's says, else what differs."""
+    if family is PayloadFamily.GBZ:
+        g, w = got.get("components", []), want.get("components", [])
+        if len(g) != len(w):
+            return f"{len(g)} response components, RTDS has {len(w)}"
+        for i, (a, b) in enumerate(zip(g, w, strict=True)):
+            if a != b:
+                return (f"component {i}: (cluster, command, status, records, encrypted) "
+                        f"{a}, RTDS {b}")
+        return ""
+    for key in sorted(want):
+        if got.get(key) != want[key]:
+            return f"{key} {got.get(key)}, RTDS {want[key]}"
+    return ""
+
+
+async def run_variant(s: Session, defn: UseCaseDef, variant_name: str,
+                      **overrides: Any) -> DecodedMessage:
+    """Run one variant (the module docstring); returns the verified response."""
+    variant = defn.variant(variant_name or "default")
+    device = device_of(defn, variant)
+    originator = originator_of(defn, variant)
+    recipient = s.id(device)
+    execution = variant.header.get("execution")
+    when = s.premises.now() + LEAD
+    if execution == "future-dated":
+        overrides = future_overrides(defn, variant, when) | overrides
+
+    def payload(counter: int) -> bytes:
+        values = _exchange_values(defn, variant, counter, originator, recipient) | overrides
+        return encode_payload(defn.family, payload_tree(defn, variant, **values))
+
+    response = await s.send(defn.message_code, to=device, payload=payload,
+                            originator=originator, **_header(s, variant))
+    if variant.response is not None and response.payload is not None:
+        differs = _agrees(defn.family, response_summary(defn.family, response.payload),
+                          variant.response)
+        s.check(not differs, "the response says what the RTDS response of "
+                             f"{variant.name} says" + (f": {differs}" if differs else ""))
+    if execution == "future-dated" and variant.expects_alerts:
+        await s.advance_to(when + dt.timedelta(minutes=1))
+        for code in sorted(set(variant.expects_alerts)):
+            await s.expect_alert(code, originator=device, timeout=5)
+    return response
+
+
+def _runner(defn: UseCaseDef) -> Any:
+    async def run(s: Session, variant: str = "", **overrides: Any) -> None:
+        await run_variant(s, defn, variant, **overrides)
+    run.__qualname__ = run.__name__ = f"run_{defn.id}"
+    return run
+
+
+def register(registry: Registry = REGISTRY) -> list[str]:
+    """Register every runnable catalogue entry; the ids added."""
+    added = []
+    for defn in use_cases():
+        if defn.alert_only or not defn.buildable or not defn.variants:
+            continue
+        devices = sorted({device_of(defn, v) for v in defn.variants})
+        registry.add(UseCase(defn.id, defn.title, _runner(defn), tuple(devices),
+                             (*defn.tags, defn.source),
+                             tuple(v.name for v in defn.variants)))
+        added.append(defn.id)
+    return added
