@@ -27,6 +27,7 @@ Theory of operation (gbcs-security.md §1, gbcs-protocol.md §1.6):
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import enum
 import logging
@@ -139,6 +140,45 @@ class Outcome:
     changes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class HardwareFault:
+    """Makes a device fail its next command (of ``message_code``, or any) the way RTDS
+    ERROR scenarios show a device failing: the requests before ``at`` (DLMS request specs,
+    GBZ components) are executed, request ``at`` fails — DLMS result 1 hardware-fault, ZCL
+    HARDWARE_FAILURE, ASN.1 ``asn1_response_code`` — and the ones after it are not executed
+    (DLMS 250 other-reason, ZCL FAILURE). A test harness injects it to run an ERROR
+    variant against an emulated device."""
+
+    at: int = 0
+    message_code: int | None = None
+    asn1_response_code: int = 1
+
+
+def _result_choice(spec: dict[str, Any]) -> str:
+    """The access-response result choice answering a request spec (get, set, action)."""
+    choice = str(spec.get("choice", "get"))
+    return "get" if choice.startswith("get") else "set" if choice.startswith("set") else \
+        "action"
+
+
+def default_response_component(component: dict[str, Any], status: str) -> dict[str, Any]:
+    """A GBZ response component: ZCL Default Response ``status`` to ``component``."""
+    frame = component.get("frame", {})
+    return {
+        "control": {"last_component": False, "encrypted": False,
+                    "from_date_time_present": False, "reserved": 0},
+        "cluster_id": component.get("cluster_id", 0), "from_date_time": None,
+        "frame": {"frame_control": {
+            "frame_type": "profile_wide", "manufacturer_specific": False,
+            "direction": "server_to_client", "disable_default_response": True,
+            "reserved": 0},
+            "manufacturer_code": None,
+            "sequence_number": frame.get("sequence_number", 0),
+            "command_id": 0x0B,
+            "payload": {"command_id": frame.get("command_id", 0), "status": status}},
+    }
+
+
 def dlms_date_time(now: dt.datetime, clock_status: int = 0x00) -> DlmsDateTime:
     """A DLMS date-time for ``now`` in UTC, deviation unspecified (gbcs-protocol.md §1.4)."""
     now = now.astimezone(dt.UTC)
@@ -169,6 +209,8 @@ class GbcsDevice:
         self.last_counters: dict[str, int] = dict(state.get("last_counters", {}))
         self.alert_counter: int = int(state.get("alert_counter", FIRST_ALERT_COUNTER))
         self.pending_alerts: list[str] = []
+        #: faults injected by a test harness, used up by the commands they match
+        self.faults: list[HardwareFault] = []
 
     @property
     def eui64(self) -> str:
@@ -241,9 +283,14 @@ class GbcsDevice:
             supplementary_originator_counter=(
                 draft.other_information.supplementary_originator_counter))
         model = self.models.get(dm.family)
+        fault = self._take_fault(frame.message_code)
         try:
-            result = self.unsupported(dm) if model is None or dm.payload is None else \
-                model.handle(dm.payload, ctx)
+            if model is None or dm.payload is None:
+                result = self.unsupported(dm)
+            elif fault is not None:
+                result = self._fail(dm.family, dm.payload, model, ctx, fault)
+            else:
+                result = model.handle(dm.payload, ctx)
         except UnsupportedCommand as exc:
             # no "unsupported" answer in the payload family (ASN.1): the generic alert
             logger.info("%s: %s", self.eui64, exc)
@@ -262,6 +309,60 @@ class GbcsDevice:
             outcome.messages.append(self.alert(code, tree, now))
         return outcome
 
+    def inject(self, fault: HardwareFault) -> None:
+        """Fail a coming command as ``fault`` says (test harnesses only)."""
+        self.faults.append(fault)
+
+    def _take_fault(self, message_code: int) -> HardwareFault | None:
+        for fault in self.faults:
+            if fault.message_code in (None, message_code):
+                self.faults.remove(fault)
+                return fault
+        return None
+
+    def _fail(self, family: PayloadFamily, payload: dict[str, Any], model: ApplicationModel,
+              ctx: HandleContext, fault: HardwareFault) -> HandleResult:
+        """Run the requests before ``fault.at``; fail the rest (see HardwareFault)."""
+        if family is PayloadFamily.DLMS:
+            specs = payload.get("specs", [])
+            at = min(fault.at, len(specs))
+            head = {**payload, "specs": specs[:at]}
+            if "data" in payload:
+                head["data"] = payload["data"][:at]
+            done = model.handle(head, ctx) if at else HandleResult({
+                "apdu": "access-response", "invoke_id": payload.get("invoke_id", 0),
+                "date_time": "", "data": [], "results": []})
+            response = dict(done.response)
+            response["results"] = list(response.get("results", [])) + [
+                {"choice": _result_choice(spec), "result": 1 if i == at else 250}
+                for i, spec in enumerate(specs[at:], start=at)]
+            response["data"] = list(response.get("data", [])) + [
+                {"type": "null-data"} for _ in specs[at:]]
+            return HandleResult(response, changes=[*done.changes,
+                                                   f"hardware fault at request {at}"],
+                                alerts=list(done.alerts))
+        if family is PayloadFamily.GBZ:
+            components = payload.get("components", [])
+            at = min(fault.at, len(components))
+            done = model.handle({**payload, "components": components[:at]}, ctx) if at \
+                else HandleResult({"components": []})
+            out = [dict(c) for c in done.response.get("components", [])]
+            out += [default_response_component(c, "hardware_failure" if i == at else "failure")
+                    for i, c in enumerate(components[at:], start=at)]
+            for c in out:
+                c["control"] = {**c["control"], "last_component": False}
+            if out:
+                out[-1]["control"]["last_component"] = True
+            return HandleResult({**done.response, "components": out},
+                                changes=[*done.changes, f"hardware fault at component {at}"],
+                                alerts=list(done.alerts))
+        scratch = copy.deepcopy(model)  # what it would answer, without doing it
+        done = scratch.handle(payload, ctx)
+        response = dict(done.response)
+        if "response_code" in response:
+            response["response_code"] = fault.asn1_response_code
+        return HandleResult(response, changes=["hardware fault"])
+
     def unsupported(self, dm: DecodedMessage) -> HandleResult:
         """The family's "unsupported" answer (module docstring, step 4)."""
         payload = dm.payload or {}
@@ -274,23 +375,9 @@ class GbcsDevice:
             }, changes=["unsupported: object-undefined"])
         if dm.family is PayloadFamily.GBZ:
             components = payload.get("components", [])
-            out = []
-            for i, comp in enumerate(components):
-                frame = comp.get("frame", {})
-                out.append({
-                    "control": {"last_component": i == len(components) - 1, "encrypted": False,
-                                "from_date_time_present": False, "reserved": 0},
-                    "cluster_id": comp.get("cluster_id", 0), "from_date_time": None,
-                    "frame": {"frame_control": {
-                        "frame_type": "profile_wide", "manufacturer_specific": False,
-                        "direction": "server_to_client", "disable_default_response": True,
-                        "reserved": 0},
-                        "manufacturer_code": None,
-                        "sequence_number": frame.get("sequence_number", 0),
-                        "command_id": 0x0B,
-                        "payload": {"command_id": frame.get("command_id", 0),
-                                    "status": "unsup_cluster_command"}},
-                })
+            out = [default_response_component(c, "unsup_cluster_command") for c in components]
+            if out:
+                out[-1]["control"]["last_component"] = True
             return HandleResult({"components": out}, changes=["unsupported: 0x81"])
         raise UnsupportedCommand(dm.frame.message_code if dm.frame else 0)
 

@@ -35,6 +35,7 @@ from gfi.codecs.gbcs.decoder import DecodedMessage
 from gfi.codecs.gbcs.jsonform import to_json
 from gfi.codecs.gbcs.message import Cra, GbcsFrame
 from gfi.codecs.security.gbcs import Verdict as SecurityVerdict
+from gfi.emulators.device import HardwareFault
 from gfi.errors import GfiError, UsageError
 from gfi.headend import HeadEndEvent
 from gfi.premises import SUPPLIER, Premises
@@ -135,7 +136,7 @@ class Session:
         frame = dm.frame
         self.steps.append(Step(
             kind="send" if event.direction == "sent" else "receive",
-            text=f"{event.direction} {dm.info.use_case if dm.info else ''} "
+            text=f"{event.direction} {(dm.info.use_case or '') if dm.info else ''} "
                  f"{frame.message_code:04X} {frame.cra.label}".strip()
             if frame is not None else f"{event.direction}: undecodable ({dm.error})",
             level=Level.INFO if dm.ok else Level.ERROR,
@@ -156,6 +157,13 @@ class Session:
                                at=self._at()))
         if not ok:
             raise UseCaseFailure(message)
+
+    def inject_fault(self, device: str, fault: HardwareFault) -> None:
+        """Make an emulated device fail its next matching command (ERROR scenarios)."""
+        self.premises.devices[device].inject(fault)
+        self.log(f"the emulated {device} is set to fail: hardware fault at request "
+                 f"{fault.at} of its next {fault.message_code or 0:04X} command",
+                 Level.WARNING)
 
     # -- time -------------------------------------------------------------------------------
     async def advance_to(self, when: dt.datetime) -> None:

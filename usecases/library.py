@@ -33,6 +33,7 @@ from gfi.codecs.dlms import dlms_invoke_id
 from gfi.codecs.gbcs.catalogue import PayloadFamily
 from gfi.codecs.gbcs.decoder import DecodedMessage, encode_payload
 from gfi.codecs.gbcs.message import DlmsDateTime
+from gfi.emulators.device import HardwareFault
 from gfi.premises import ACB, SUPPLIER
 from gfi.usecases.catalogue import UseCaseDef, VariantDef, use_cases
 from gfi.usecases.params import Param, parameters, payload_tree, response_summary
@@ -169,6 +170,9 @@ async def run_variant(s: Session, defn: UseCaseDef, variant_name: str,
         values = _exchange_values(defn, variant, counter, originator, recipient) | overrides
         return encode_payload(defn.family, payload_tree(defn, variant, **values))
 
+    fault = rtds_fault(defn, variant)
+    if fault is not None:
+        s.inject_fault(device, fault)
     response = await s.send(defn.message_code, to=device, payload=payload,
                             originator=originator, **_header(s, variant))
     if variant.response is not None and response.payload is not None:
@@ -181,6 +185,21 @@ async def run_variant(s: Session, defn: UseCaseDef, variant_name: str,
         for code in sorted(set(variant.expects_alerts)):
             await s.expect_alert(code, originator=device, timeout=5)
     return response
+
+
+def rtds_fault(defn: UseCaseDef, variant: VariantDef) -> HardwareFault | None:
+    """The device failure an RTDS ERROR scenario shows (its response's first hardware
+    fault), to be reproduced by the emulated device; None when the scenario has none."""
+    r = variant.response or {}
+    code = defn.message_code
+    if 1 in r.get("results", []):
+        return HardwareFault(at=r["results"].index(1), message_code=code)
+    for i, component in enumerate(r.get("components", [])):
+        if component[2] == "hardware_failure" or "hardware_failure" in component[3]:
+            return HardwareFault(at=i, message_code=code)
+    if r.get("response_code") not in (None, 0) and "ERROR" in variant.name:
+        return HardwareFault(message_code=code, asn1_response_code=r["response_code"])
+    return None
 
 
 def _runner(defn: UseCaseDef) -> Any:

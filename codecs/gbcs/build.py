@@ -9,6 +9,7 @@ few use cases from typed fields; the Use Case library builds the rest from the s
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from gfi.codecs.gbcs.catalogue import Criticality, lookup
@@ -108,18 +109,20 @@ def _obis_hex(obis: str) -> str:
 
 
 def _protected_read(counter: int, originator: str, recipient: str, obis: str,
-                    attributes: list[Attribute]) -> bytes:
+                    attributes: list[Attribute],
+                    restriction: dict[str, Any] | None = None) -> bytes:
     """Action "get protected attributes" (method 1) on a Data Protection object (class 30):
-    the attributes to read, then the protection wanted — authenticated and encrypted for
-    ``recipient`` (gbcs-protocol.md §2.2)."""
+    the attributes to read (each with ``restriction``, default none), then the protection
+    wanted — authenticated and encrypted for ``recipient`` (gbcs-protocol.md §2.2)."""
     o = {"type": "octet-string"}
+    no_restriction = {"type": "structure", "value": [
+        {"type": "enum", "value": 0}, {"type": "null-data"}]}
     wanted = [{"type": "structure", "value": [
         {"type": "long-unsigned", "value": class_id},
         {**o, "value": _obis_hex(attr_obis)},
         {"type": "integer", "value": attribute_id},
         {"type": "long-unsigned", "value": 0},  # data index: the whole attribute
-        {"type": "structure", "value": [  # restriction: none
-            {"type": "enum", "value": 0}, {"type": "null-data"}]},
+        restriction or no_restriction,
     ]} for class_id, attr_obis, attribute_id in attributes]
     parameters = {"type": "structure", "value": [
         {"type": "enum", "value": 2},  # authentication + encryption
@@ -155,6 +158,45 @@ def ecs17b_payload(counter: int, originator: str, recipient: str,
     the Import Register Collection 0-0:43.2.8.255, encrypted for the requesting party."""
     return _protected_read(counter, originator, recipient, "0-0:43.2.8.255",
                            ECS17B_ATTRIBUTES if attributes is None else attributes)
+
+
+def _date_time_hex(moment: datetime) -> str:
+    """A 12-byte DLMS date-time of a UTC instant in the form of the RTDS ECS66 range bounds
+    (gbcs-protocol.md §1.4): day of week, deviation (``8000``) and clock status (``FF``) not
+    specified; whole seconds."""
+    if moment.tzinfo is None:
+        raise LocalProtocolError("a range bound needs a timezone-aware datetime")
+    u = moment.astimezone(UTC)
+    return DlmsDateTime(u.year, u.month, u.day, 0xFF, u.hour, u.minute, u.second, 0,
+                        -0x8000, 0xFF).to_bytes().hex().upper()
+
+
+def date_range_restriction(start: datetime, end: datetime) -> dict[str, Any]:
+    """The restriction of a protected log read to the entries from ``start`` to ``end``
+    (both inclusive): {enum 1 date range, {from, to}} (gbcs-protocol.md §2.2)."""
+    if end < start:
+        raise LocalProtocolError(f"the range ends ({end.isoformat()}) before it starts "
+                                 f"({start.isoformat()})")
+    o = {"type": "octet-string"}
+    return {"type": "structure", "value": [
+        {"type": "enum", "value": 1},
+        {"type": "structure", "value": [{**o, "value": _date_time_hex(start)},
+                                        {**o, "value": _date_time_hex(end)}]}]}
+
+
+#: ECS22b: the Profile Data Log (active import, half-hourly) through its collection.
+ECS22B_COLLECTION = "0-0:43.2.7.255"
+ECS22B_ATTRIBUTES: list[Attribute] = [(7, "0-0:99.1.0.255", 2)]
+
+
+def ecs22b_payload(counter: int, originator: str, recipient: str, start: datetime,
+                   end: datetime) -> bytes:
+    """ECS22b Read ESME Profile Data Log (active import, gbcs-protocol.md Appendix A 0037;
+    product.md §4.7): get protected attributes through the Profile Data Log Collection
+    0-0:43.2.7.255, the buffer of 0-0:99.1.0.255 restricted to the entries stamped from
+    ``start`` to ``end`` (both inclusive), encrypted for the requesting party."""
+    return _protected_read(counter, originator, recipient, ECS22B_COLLECTION,
+                           ECS22B_ATTRIBUTES, date_range_restriction(start, end))
 
 
 def ccs02_payload(counter: int, device_id: str) -> bytes:

@@ -497,6 +497,46 @@ class GbzServer:
             return AttributeStore(cluster_id).read(attribute_ids)
         return store.read(attribute_ids)
 
+    def sampled_data(self, log: str, earliest: int, wanted: int,
+                     now: datetime) -> tuple[int, int, list[int]]:
+        """What Metering GetSampledData selects from a sampled-data log (``"profile"``
+        half-hourly consumption for GCS17, ``"daily"`` for GCS61, ``"network"`` for GCS18):
+        at most ``wanted`` samples from ``earliest`` (ZCL time) on, as the device holds them
+        at ``now``, as ``(start, interval, samples)`` (product.md §4.7). Reads only: the
+        model is not advanced."""
+        return self._sampled(log, earliest, wanted, zcl_time(now))
+
+    def _sampled(self, log: str | None, earliest: int, wanted: int,
+                 now: int) -> tuple[int, int, list[int]]:
+        samples: list[int] = []
+        start, interval = 0, HALF_HOUR
+        if log in (SAMPLE_LOG_PROFILE, SAMPLE_LOG_DAILY):
+            interval = HALF_HOUR if log == SAMPLE_LOG_PROFILE else DAY
+            days = self.profile.profile_log_days if log == SAMPLE_LOG_PROFILE else \
+                self.profile.daily_log_days
+            lowest = now - now % DAY - days * DAY
+            start = max(-(-earliest // interval) * interval, lowest)
+            available = max(0, (now - now % interval - start) // interval)
+            count = min(wanted, available)
+            for k in range(count):
+                t = start + k * interval
+                if log == SAMPLE_LOG_PROFILE:
+                    value = 0 if self._supply_off_at(t) else self._consumption.sample(
+                        t // HALF_HOUR)
+                else:
+                    value = self._consumption.day_total(t // DAY)
+                samples.append(min(value, 0xFFFFFF))
+        elif log == SAMPLE_LOG_NETWORK and self._s["network_log"] is not None:
+            net = self._s["network_log"]
+            interval, first = int(net["interval"]), int(net["start"])
+            start = first if earliest <= first else \
+                first + -(-(earliest - first) // interval) * interval
+            end = min(first + int(net["samples"]) * interval, now)
+            count = min(wanted, max(0, (end - start) // interval))
+            samples = [network_sample(self.profile.seed, self._consumption, start + k * interval,
+                                      interval) for k in range(count)]
+        return start, interval, samples
+
     # ------------------------------------------------------------------------
     # Components
     # ------------------------------------------------------------------------
@@ -1323,34 +1363,8 @@ class GbzServer:
         p = c.payload
         log = self.profile.sample_logs_by_message_code.get(c.ctx.message_code) or \
             self.profile.sample_logs.get(int(p["sample_id"]))
-        earliest, wanted = int(p["earliest_sample_time"]), int(p["number_of_samples"])
-        samples: list[int] = []
-        start, interval = 0, HALF_HOUR
-        if log in (SAMPLE_LOG_PROFILE, SAMPLE_LOG_DAILY):
-            interval = HALF_HOUR if log == SAMPLE_LOG_PROFILE else DAY
-            days = self.profile.profile_log_days if log == SAMPLE_LOG_PROFILE else \
-                self.profile.daily_log_days
-            lowest = c.now - c.now % DAY - days * DAY
-            start = max(-(-earliest // interval) * interval, lowest)
-            available = max(0, (c.now - c.now % interval - start) // interval)
-            count = min(wanted, available)
-            for k in range(count):
-                t = start + k * interval
-                if log == SAMPLE_LOG_PROFILE:
-                    value = 0 if self._supply_off_at(t) else self._consumption.sample(
-                        t // HALF_HOUR)
-                else:
-                    value = self._consumption.day_total(t // DAY)
-                samples.append(min(value, 0xFFFFFF))
-        elif log == SAMPLE_LOG_NETWORK and self._s["network_log"] is not None:
-            net = self._s["network_log"]
-            interval, first = int(net["interval"]), int(net["start"])
-            start = first if earliest <= first else \
-                first + -(-(earliest - first) // interval) * interval
-            end = min(first + int(net["samples"]) * interval, c.now)
-            count = min(wanted, max(0, (end - start) // interval))
-            samples = [network_sample(self.profile.seed, self._consumption, start + k * interval,
-                                      interval) for k in range(count)]
+        start, interval, samples = self._sampled(log, int(p["earliest_sample_time"]),
+                                                 int(p["number_of_samples"]), c.now)
         if not samples:
             return [self._default(c, _S.NOT_FOUND)]
         # FIXME: a day does not fit the uint16 Sample Request Interval; the daily consumption

@@ -4,6 +4,8 @@ payload equal the RTDS command, and the signature and MAC verify."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from gfi.codecs.gbcs import build
@@ -96,3 +98,33 @@ def test_gbz_payload_checks() -> None:
     tree = decode_gbz_payload(two, message_code=0x0074, cra=1)
     assert [c["control"]["last_component"] for c in tree["components"]] == [False, True]
     assert tree["components"][1]["from_date_time"] == 0x1C374A80
+
+
+def test_ecs22b_has_the_rtds_date_range_read_shape() -> None:
+    """No RTDS 4.5.0 ECS22b vector exists; ECS66 (4.17) is the same protected read with a
+    date-range restriction through another collection, so the ECS22b payload equals the
+    RTDS ECS66 payload with the two logical names swapped (gbcs-protocol.md App. A 0037)."""
+    ref = rtds("ECS66_4.17_SUCCESS_COMMAND_GBCS.HEX")
+    obis = {"0000630103FF": "0000630100FF", "00002B0204FF": "00002B0207FF"}  # 99.1.3→0, 43.2.4→7
+    expected = ref.payload.hex().upper()
+    for old, new in obis.items():
+        assert expected.count(old) == 1
+        expected = expected.replace(old, new)
+    payload = build.ecs22b_payload(ref.counter, ref.originator, ref.recipient,
+                                   dt.datetime(2014, 12, 1, 9, tzinfo=dt.UTC),
+                                   dt.datetime(2014, 12, 5, 11, 5, tzinfo=dt.UTC))
+    assert payload.hex().upper() == expected
+
+
+def test_ecs22b_range_bounds_are_checked() -> None:
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with pytest.raises(LocalProtocolError, match="timezone-aware"):
+        build.ecs22b_payload(1, "90B3D51F30010000", "00DB1234567890A0",
+                             start.replace(tzinfo=None), start.replace(tzinfo=None))
+    with pytest.raises(LocalProtocolError, match="ends"):
+        build.ecs22b_payload(1, "90B3D51F30010000", "00DB1234567890A0", start,
+                             start - dt.timedelta(minutes=30))
+    # an offset is turned into UTC
+    local = dt.datetime(2026, 1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    assert build.date_range_restriction(local, local)["value"][1]["value"][0]["value"] == \
+        "07EA0101FF000000008000FF"
