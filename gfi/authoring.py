@@ -222,8 +222,9 @@ def load_entry_points(registry: Registry = REGISTRY) -> list[str]:
 def load_registry(usecase_dirs: tuple[str, ...] | list[str] = ()) -> Registry:
     """The bundled library, the installed packs (entry points) and the packs in
     ``usecase_dirs``, all in :data:`~gfi.api.REGISTRY`."""
-    import gfi.usecases  # noqa: F401  (the bundled library registers itself)
+    from gfi.usecases import load_bundled
 
+    load_bundled()
     load_entry_points(REGISTRY)
     for directory in usecase_dirs:
         load_pack(directory, REGISTRY)

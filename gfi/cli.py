@@ -301,7 +301,7 @@ def list_(device: str | None, tags: tuple[str, ...], usecase_dirs: tuple[str, ..
             click.echo(json.dumps({"id": uc.id, "title": uc.title, "devices": list(uc.devices),
                                    "tags": list(uc.tags), "variants": variants}))
         else:
-            click.echo(f"{uc.id:16} {uc.title[:60]:60} {','.join(uc.devices):12} "
+            click.echo(f"{uc.id:24} {uc.title[:56]:56} {','.join(uc.devices):12} "
                        f"{' '.join(variants)}")
     if not as_json:
         click.echo(f"{len(chosen)} Use Cases, {sum(len(u.variants) for u in chosen)} "
