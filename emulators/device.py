@@ -45,6 +45,7 @@ from gfi.codecs.gbcs.decoder import DecodedMessage, decode_message, encode_paylo
 from gfi.codecs.gbcs.message import Cra, DlmsDateTime, GbcsFrame, OtherInformation
 from gfi.codecs.security.gbcs import SecurityContext, Verdict, encrypt_block, secure
 from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage, parse_key_material
+from gfi.codecs.zcl.frame import frame_control_fields
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.model import FutureDatedExecution, HandleContext, HandleResult
 from gfi.errors import GfiError
@@ -152,6 +153,9 @@ class HardwareFault:
     at: int = 0
     message_code: int | None = None
     asn1_response_code: int = 1
+    #: A failing Read Attributes answers per attribute: these record statuses in order
+    #: (e.g. ``("success", "hardware_failure")``); empty: a Default Response.
+    records: tuple[str, ...] = ()
 
 
 def _result_choice(spec: dict[str, Any]) -> str:
@@ -347,8 +351,15 @@ class GbcsDevice:
             done = model.handle({**payload, "components": components[:at]}, ctx) if at \
                 else HandleResult({"components": []})
             out = [dict(c) for c in done.response.get("components", [])]
-            out += [default_response_component(c, "hardware_failure" if i == at else "failure")
-                    for i, c in enumerate(components[at:], start=at)]
+            for i, c in enumerate(components[at:], start=at):
+                read = (c.get("frame") or {}).get("command_id") == 0 and \
+                    (c.get("frame") or {}).get("frame_control", {}).get("frame_type") == \
+                    "profile_wide"
+                if i == at and fault.records and read:
+                    out += self._failed_read(model, payload, c, ctx, fault.records)
+                else:
+                    out.append(default_response_component(
+                        c, "hardware_failure" if i == at else "failure"))
             for c in out:
                 c["control"] = {**c["control"], "last_component": False}
             if out:
@@ -362,6 +373,20 @@ class GbcsDevice:
         if "response_code" in response:
             response["response_code"] = fault.asn1_response_code
         return HandleResult(response, changes=["hardware fault"])
+
+    @staticmethod
+    def _failed_read(model: ApplicationModel, payload: dict[str, Any],
+                     component: dict[str, Any], ctx: HandleContext,
+                     statuses: tuple[str, ...]) -> list[dict[str, Any]]:
+        """A Read Attributes whose records fail as ``statuses`` say (the others read)."""
+        answer = model.handle({**payload, "components": [component]}, ctx)
+        replies = [dict(c) for c in answer.response.get("components", [])]
+        for reply in replies:
+            records = ((reply.get("frame") or {}).get("payload") or {}).get("records", [])
+            for record, status in zip(records, statuses, strict=False):
+                if status != "success":
+                    record.update(status=status, data_type=None, value=None)
+        return replies
 
     def unsupported(self, dm: DecodedMessage) -> HandleResult:
         """The family's "unsupported" answer (module docstring, step 4)."""
@@ -482,7 +507,9 @@ class GbcsDevice:
                 "future_dated_execution": {
                     "message_code": execution.message_code,
                     "originator_counter": execution.originator_counter,
-                    "cluster_id": t["cluster_id"], "frame_control": t["frame_control"],
+                    "cluster_id": t["cluster_id"],
+                    "frame_control": frame_control_fields(t["frame_control"])
+                    if isinstance(t["frame_control"], int) else t["frame_control"],
                     "command_id": t["command_id"]}}
             return self.alert(FUTURE_DATED_GBZ_ALERT, tree, now)
         from gfi.codecs.dlms.apdu import Obis
