@@ -153,6 +153,10 @@ class HardwareFault:
     at: int = 0
     message_code: int | None = None
     asn1_response_code: int = 1
+    #: ZCL status of the failing component and of the ones after it (a NOT_FOUND scenario:
+    #: the device holds no such data).
+    status: str = "hardware_failure"
+    then: str = "failure"
     #: A failing Read Attributes answers per attribute: these record statuses in order
     #: (e.g. ``("success", "hardware_failure")``); empty: a Default Response.
     records: tuple[str, ...] = ()
@@ -359,7 +363,7 @@ class GbcsDevice:
                     out += self._failed_read(model, payload, c, ctx, fault.records)
                 else:
                     out.append(default_response_component(
-                        c, "hardware_failure" if i == at else "failure"))
+                        c, fault.status if i == at else fault.then))
             for c in out:
                 c["control"] = {**c["control"], "last_component": False}
             if out:

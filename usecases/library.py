@@ -238,6 +238,10 @@ async def run_variant(s: Session, defn: UseCaseDef, variant_name: str,
                           variant.response, strict_not_found="NOT_FOUND" in variant.name)
         s.check(not differs, "the response says what the RTDS response of "
                              f"{variant.name} says" + (f": {differs}" if differs else ""))
+    if execution in (None, "immediate") and response.payload is not None:
+        check_meaning(s, defn, device, payload_tree(defn, variant, **(
+            _exchange_values(defn, variant, response.frame.counter if response.frame else 0,
+                             originator, recipient) | overrides)), response.payload)
     if execution == "future-dated" and variant.expects_alerts:
         await s.advance_to(when + dt.timedelta(minutes=1))
         for code in sorted(set(variant.expects_alerts)):
@@ -245,16 +249,116 @@ async def run_variant(s: Session, defn: UseCaseDef, variant_name: str,
     return response
 
 
+def _same(a: Any, b: Any) -> bool:
+    """DLMS data items equal in type and value (informational names ignored)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = {k for k in a.keys() | b.keys() if not k.endswith("_name")}
+        return all(_same(a.get(k), b.get(k)) for k in keys)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, str) and isinstance(b, str):
+        return a.upper() == b.upper()
+    return bool(a == b)
+
+
+def check_meaning(s: Session, defn: UseCaseDef, device: str, request: dict[str, Any],
+                  response: dict[str, Any]) -> None:
+    """What a successful immediate command means, checked against the device's state: a
+    value read is what the device holds; a value written is what it now holds (DLMS get /
+    set, GBZ Read / Write Attributes). Reads of computed values and encrypted content are
+    not compared."""
+    p = s.premises
+    if defn.family is PayloadFamily.DLMS and device in ("ESME", "CHF"):
+        cosem = p.esme.cosem if device == "ESME" else p.hub.chf_model  # type: ignore[union-attr]
+        specs, results = request.get("specs", []), response.get("results", [])
+        data_in, data_out = request.get("data", []), response.get("data", [])
+        for i, (spec, result) in enumerate(zip(specs, results, strict=False)):
+            d = spec.get("descriptor", {})
+            if result.get("result") not in (0, "success") or cosem.find(d.get("obis", "")) \
+                    is None or spec.get("choice") not in ("get", "set"):
+                continue
+            try:
+                held = cosem.value(d["obis"], int(d.get("attribute_id", 0)))
+            except (ValueError, KeyError):
+                continue  # computed: no stable value to compare
+            if spec["choice"] == "get" and i < len(data_out):
+                s.check(_same(data_out[i], held), f"{d['obis']} attribute "
+                        f"{d.get('attribute_id')} read is what the {device} holds")
+            elif spec["choice"] == "set" and i < len(data_in):
+                s.check(_same(data_in[i], held), f"{d['obis']} attribute "
+                        f"{d.get('attribute_id')} written is what the {device} now holds")
+    elif defn.family is PayloadFamily.GBZ and device in ("GSME", "GPF"):
+        model = p.gsme.gbz if device == "GSME" else p.hub.gpf_model  # type: ignore[union-attr]
+        for ask, answer in zip(request.get("components", []),
+                               response.get("components", []), strict=False):
+            frame, reply = ask.get("frame") or {}, answer.get("frame") or {}
+            if (answer.get("control") or {}).get("encrypted") or \
+                    frame.get("frame_control", {}).get("frame_type") != "profile_wide":
+                continue
+            store = model.store(int(ask.get("cluster_id", 0)))
+            if device == "GPF" and p.hub is not None:
+                store = p.hub.mirror.store(int(ask.get("cluster_id", 0))) or store
+            if store is None:
+                continue
+            if frame.get("command_id") == 0x00 and reply.get("command_id") == 0x01:
+                for record in (reply.get("payload") or {}).get("records", []):
+                    if record.get("status") == "success":
+                        held = store.get(record["attribute_id"])
+                        s.check(_same(record.get("value"), held),
+                                f"cluster 0x{ask['cluster_id']:04X} attribute "
+                                f"0x{record['attribute_id']:04X} read ({record.get('value')!r})"
+                                f" is what the {device} holds ({held!r})")
+            elif frame.get("command_id") in (0x02, 0x03, 0x05):
+                for record in (frame.get("payload") or {}).get("records", []):
+                    held = store.get(record["attribute_id"])
+                    s.check(_same(record.get("value"), held),
+                            f"cluster 0x{ask['cluster_id']:04X} attribute "
+                            f"0x{record['attribute_id']:04X} written is what the {device} "
+                            "now holds")
+
+
+def _reply_owners(replies: list[list[Any]], requests: int) -> list[int]:
+    """For a GBZ response, the request each reply component answers: a request's replies
+    are consecutive and share cluster and command (a GetDayProfiles gets one
+    PublishDayProfile per day profile)."""
+    owners, request, current = [], -1, None
+    for reply in replies:
+        key = (reply[0], reply[1])
+        if key != current and request < requests - 1:
+            request, current = request + 1, key
+        owners.append(max(request, 0))
+    return owners
+
+
+def _fault_at(defn: UseCaseDef, variant: VariantDef, reply_index: int) -> int:
+    """The request a failing reply answers, by the replies of a successful variant of the
+    same request (the replies of a failed one stop at the failure)."""
+    requests = variant.payload.get("components", [])
+    for other in defn.variants:
+        r = other.response or {}
+        if "SUCCESS" in other.name and len(other.payload.get("components", [])) == \
+                len(requests) and len(r.get("components", [])) > reply_index:
+            return _reply_owners(r["components"], len(requests))[reply_index]
+    return reply_index
+
+
 def rtds_fault(defn: UseCaseDef, variant: VariantDef) -> HardwareFault | None:
-    """The device failure an RTDS ERROR scenario shows (its response's first hardware
-    fault), to be reproduced by the emulated device; None when the scenario has none."""
+    """The device condition an RTDS ERROR or NOT_FOUND scenario shows, for the emulated
+    device to reproduce: a hardware fault at the first failing request, or (NOT_FOUND with
+    the same request as a success) no data from the first request that finds none. None
+    when the scenario needs no condition."""
     r = variant.response or {}
     code = defn.message_code
     if 1 in r.get("results", []):
         return HardwareFault(at=r["results"].index(1), message_code=code)
     for i, component in enumerate(r.get("components", [])):
         if component[2] == "hardware_failure" or "hardware_failure" in component[3]:
-            return HardwareFault(at=i, message_code=code, records=tuple(component[3]))
+            return HardwareFault(at=_fault_at(defn, variant, i), message_code=code,
+                                 records=tuple(component[3]))
+        if component[2] == "not_found" and "NOT_FOUND" in variant.name and \
+                variant.payload == defn.variants[0].payload:
+            return HardwareFault(at=_fault_at(defn, variant, i), message_code=code,
+                                 status="not_found", then="not_found")
     if r.get("response_code") not in (None, 0) and "ERROR" in variant.name:
         return HardwareFault(message_code=code, asn1_response_code=r["response_code"])
     return None
