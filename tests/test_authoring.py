@@ -88,3 +88,24 @@ def test_field_at() -> None:
     tree = {"a": [{"b": 1}]}
     assert field_at(tree, "a.0.b") == 1
     assert field_at(tree, "a.1.b") == "<no a.1.b: stops at '1'>"
+
+
+def test_entry_point_packs_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pack installed as a package: its `gfi.usecases` entry point names a module (whose
+    @usecase functions register themselves) or a callable returning a pack directory."""
+    from gfi.authoring import load_entry_points
+
+    pack = tmp_path / "pack_dir"
+    pack.mkdir()
+    (pack / "x.yaml").write_text("id: EP-1\ntitle: from an entry point\ntarget: ESME\n"
+                                 "message_code: 0x0013\npayload_hex: '0500'\n")
+    (tmp_path / "mypack.py").write_text(
+        "from pathlib import Path\n\ndef usecases_dir():\n"
+        f"    return Path({str(pack)!r})\n")
+    info = tmp_path / "mypack-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: mypack\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[gfi.usecases]\nmine = mypack:usecases_dir\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry = Registry()
+    assert load_entry_points(registry) == ["EP-1"]
