@@ -29,7 +29,8 @@ async def premises() -> AsyncIterator[Premises]:
 
 def test_examples_load() -> None:
     registry = Registry()
-    assert load_pack(EXAMPLES, registry) == ["EXAMPLE-ECS17b-PY", "EXAMPLE-GCS13b-YAML"]
+    assert load_pack(EXAMPLES, registry) == [
+        "EXAMPLE-ECS08-MAX-CREDIT", "EXAMPLE-ECS17b-PY", "EXAMPLE-GCS13b-YAML"]
     assert registry.usecases["EXAMPLE-ECS17b-PY"].parameters() == {
         "register": "1-0:1.8.0.255"}
     assert "yaml" in registry.usecases["EXAMPLE-GCS13b-YAML"].tags

@@ -1436,6 +1436,14 @@ class GbcsExtendedData(CosemObject):
     defaults = MappingProxyType({2: NULL, 3: scaler_unit(0, 255), 4: NULL, 5: scaler_unit(0, 255),
                 6: octets(NULL_DATE_TIME)})
 
+    def write(self, attribute_id: int, value: Item, call: Call) -> None:
+        """A value written straight to the active pair is also the passive one, so that an
+        activation set in the same command (RTDS ECS08 sets 94.44.2.20 attributes 2 and 6)
+        keeps it rather than bringing back an older passive value."""
+        super().write(attribute_id, value, call)
+        if attribute_id in (2, 3):
+            self.values[attribute_id + 2] = clone(value)
+
 
 #: class id → implementation.
 CLASSES: Final[Mapping[int, type[CosemObject]]] = {
