@@ -168,6 +168,100 @@ def test_counts_by_source() -> None:
 
 
 # ----------------------------------------------------------------------------
+# (c') DLMS types from the gfi device object models (PROVENANCE.md, DLMS rule 5)
+# ----------------------------------------------------------------------------
+#: Codes no vendored vector shows a DLMS type for; their types come from the object models.
+MODEL_TYPED = ["CCS01", "ECS03", "ECS04a", "ECS10", "ECS12", "ECS16", "ECS17e", "ECS19",
+               "ECS21a", "ECS21b", "ECS22b", "ECS50", "ECS25b", "ECS25a2", "ECS47e"]
+PROTECTED_READS = {"ECS17e": "0-0:43.2.10.255", "ECS19": "0-0:43.2.1.255",
+                   "ECS21a": "0-0:43.2.5.255", "ECS21b": "0-0:43.2.6.255",
+                   "ECS22b": "0-0:43.2.7.255"}
+
+
+def _model(defn: UseCaseDef) -> Any:
+    from gfi.emulators.cosem.chf import CHF_PROFILE
+    from gfi.emulators.cosem.esme import ESME_PROFILE
+
+    return {"ESME": ESME_PROFILE, "CHF": CHF_PROFILE}[defn.target[0]]
+
+
+@pytest.mark.parametrize("use_case", MODEL_TYPED)
+def test_model_typed_entries_build_decode_and_say_where_types_come_from(use_case: str) -> None:
+    from gfi.emulators.cosem.classes import CLASSES
+
+    defn = catalogue.get(use_case)
+    assert defn.buildable and defn.reason == "" and defn.source == "appendix"
+    assert [v.name for v in defn.variants] == ["default"]
+    variant = defn.variant()
+    built = build_payload(defn)
+    family, tree = decode_payload(built, message_code=defn.message_code, cra=CRA_COMMAND)
+    assert family is PayloadFamily.DLMS and tree["apdu"] == "access-request"
+    assert payload_shape(family, tree) == payload_shape(defn.family, variant.payload)
+    assert [d["type"] for d in tree["data"]] == [d["type"] for d in variant.payload["data"]]
+    notes = variant.placeholders
+    assert any("object model (no RTDS example)" in n for n in notes), notes
+    model = _model(defn)
+    for spec, item in zip(variant.payload["specs"], variant.payload["data"], strict=True):
+        d = spec["descriptor"]
+        decl = model.find(d["obis"])
+        assert decl is not None and decl.class_id == d["class_id"], d
+        if spec["choice"] == "set":  # the device model takes the value's type
+            CLASSES[decl.class_id](decl, 1).check_type(d["attribute_id"], item)
+
+
+@pytest.mark.parametrize("use_case", sorted(PROTECTED_READS))
+def test_protected_reads_list_what_the_esme_declares(use_case: str) -> None:
+    """Get protected attributes as the vendored ECS17b / ECS66 reads (gbcs-protocol.md §2.2):
+    the object list the ESME model declares for the Data Protection object, log buffers
+    restricted to ECS66's date range, protection parameters set per exchange."""
+    defn = catalogue.get(use_case)
+    variant = defn.variant()
+    (spec,), (item,) = variant.payload["specs"], variant.payload["data"]
+    assert spec["descriptor"] == {"class_id": 30, "obis": PROTECTED_READS[use_case],
+                                  "method_id": 1}
+    ecs17b = catalogue.get("ECS17b").variant().payload["data"][0]
+    objects, protection = item["value"]
+    assert protection["value"][0]["value"][1]["value"][1:] == \
+        ecs17b["value"][1]["value"][0]["value"][1]["value"][1:]
+    declared = _model(defn).find(PROTECTED_READS[use_case]).values[3]["value"]
+    assert [o["value"][:4] for o in objects["value"]] == [o["value"] for o in declared]
+    for entry in objects["value"]:
+        restriction = entry["value"][4]["value"]
+        is_buffer = (entry["value"][0]["value"], entry["value"][2]["value"]) == (7, 2)
+        assert restriction[0]["value"] == (1 if is_buffer else 0)
+        if is_buffer:
+            assert [b["value"] for b in restriction[1]["value"]] == \
+                ["07DE0C01FF090000008000FF", "07DE0C05FF0B0500008000FF"]  # ECS66's range
+    names = parameters(defn)
+    assert {"protection_transaction_id", "protection_originator",
+            "protection_recipient"} <= set(names)
+    if not objects["value"]:
+        assert any("empty protection_object_list" in n for n in variant.placeholders)
+
+
+def test_model_typed_values() -> None:
+    ccs01 = catalogue.get("CCS01").variant().payload["data"]
+    device, code = ccs01[0]["value"]
+    assert (device["value"], len(code["value"]) // 2) == ("00DB1234567890A6", 16)
+    assert catalogue.get("ECS04a").variant().payload["data"] == \
+        [{"type": "double-long", "value": 100000}]
+    message = catalogue.get("ECS10").variant().payload["data"][0]
+    assert bytes.fromhex(message["value"]).decode() == "Hello from supplier!"
+    ecs21b = catalogue.get("ECS21b").variant()
+    assert ecs21b.header == {} and any("KRP form" in n for n in ecs21b.placeholders)
+    # the ECS22b default equals what gfi.codecs.gbcs.build makes for ECS66's range
+    from gfi.codecs.gbcs import build
+
+    ecs22b = catalogue.get("ECS22b")
+    counter, ours = 0x3E9, "90B3D51F30010000"
+    payload = build.ecs22b_payload(counter, ours, "00DB1234567890A0",
+                                   dt.datetime(2014, 12, 1, 9, tzinfo=dt.UTC),
+                                   dt.datetime(2014, 12, 5, 11, 5, tzinfo=dt.UTC))
+    assert build_payload(ecs22b, invoke_id=0x20000000 | counter,
+                         protection_transaction_id=f"04{counter:016X}") == payload
+
+
+# ----------------------------------------------------------------------------
 # (d) overrides and typed errors
 # ----------------------------------------------------------------------------
 def _decoded(defn: UseCaseDef, variant: str = "default", **overrides: Any) -> dict[str, Any]:
@@ -276,8 +370,8 @@ def test_overrides_that_do_not_encode_raise_a_typed_error() -> None:
 def test_entries_that_cannot_be_built() -> None:
     with pytest.raises(NotBuildable, match="alert-only"):
         build_payload(catalogue.get("FDEA-DLMS"))
-    with pytest.raises(NotBuildable, match="data type"):
-        parameters(catalogue.get("ECS10"))
+    with pytest.raises(NotBuildable, match="no source decodes"):
+        parameters(catalogue.get("PECS01"))
     with pytest.raises(UnknownVariant):
         build_payload(catalogue.get("ECS17b"), "NOPE")
 

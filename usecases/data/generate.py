@@ -10,7 +10,9 @@ Inputs (see PROVENANCE.md):
   criticality, alert-only codes), and its Appendix A (DLMS specs per code) and Appendix B (ZCL
   components per code) tables, read from the document itself (``--docs``, by default
   ``../shared/docs/gbcs-protocol.md`` next to the repository);
-* the ASN.1 schemas of :mod:`gfi.codecs.asn1.gbcs` (§2.4).
+* the ASN.1 schemas of :mod:`gfi.codecs.asn1.gbcs` (§2.4);
+* the gfi device object models (:mod:`gfi.emulators.cosem.esme`, :mod:`gfi.emulators.cosem.chf`)
+  for DLMS types that no vendored vector shows (rule 5 below).
 
 How a code without a vendored COMMAND vector is built (every value's origin is written to the
 variant's ``placeholders``; nothing is made up without saying so):
@@ -26,9 +28,20 @@ DLMS (Appendix A)
     interface class fixes (everything but the value attributes 1/2, 3/2, 4/2, 9000/2 and
     9000/4), an example of the same class attribute/method on another object, provided every
     RTDS example of it has one and the same type (Extended Register methods are those of
-    Register). Otherwise the code is ``buildable: false`` naming the spec. A
-    ``get-with-selection`` takes the selective access of the same spec in a vendored command,
-    else the one of the class-7 read whose OBIS shares most leading groups (a placeholder).
+    Register); (5) else the type from the gfi object model of the target device
+    (:data:`MODELS`: ``ESME_PROFILE``, ``CHF_PROFILE``) — for a ``set`` the declared initial
+    value of that object attribute, for an ``action`` the argument the emulator's class
+    implementation expects (Credit update_amount: the type of the credit amount; ZigBee
+    Network Control register_device: {EUI-64, install code}) — with a value from
+    :func:`_model_values` (type-checked; each says what it is) or else the model's initial
+    value; a Data Protection "get protected attributes" read (class 30 method 1) takes the
+    structure and protection parameters of a vendored read without restriction (ECS17b),
+    the object list the model declares for that object (attribute 3), and for a log buffer
+    the date-range restriction of a vendored read (ECS66). Otherwise the code is
+    ``buildable: false`` naming the spec. A ``get-with-selection`` takes the selective access
+    of the same spec in a vendored command, else the one of the class-7 read whose OBIS shares
+    most leading groups (a placeholder). A URP read (:data:`URP_READS`) is built in the KRP
+    form (no supplementary remote party or certificate in the header) and says so.
 GBZ (Appendix B)
     one component per listed ZCL command, sequence numbers from 0, frame control as in every
     RTDS command (no default-response suppression). Read Attributes takes the listed
@@ -59,6 +72,7 @@ from typing import Any
 from gfi.codecs.asn1 import gbcs as asn1
 from gfi.codecs.gbcs.catalogue import (
     MESSAGE_CODES,
+    DeviceType,
     MessageCodeInfo,
     PayloadFamily,
 )
@@ -71,6 +85,10 @@ from gfi.codecs.zcl import (
     encode_command_payload,
     find_command,
 )
+from gfi.emulators.cosem.chf import CHF_PROFILE
+from gfi.emulators.cosem.esme import ESME_PROFILE
+from gfi.emulators.cosem.profile import ObjectDecl, Profile
+from gfi.emulators.cosem.values import conforms
 from gfi.errors import CodecError
 from gfi.usecases.params import response_summary
 
@@ -392,9 +410,254 @@ def _selection(key: tuple[str, int, str, int], banks: Banks) -> tuple[Any, str]:
                        f"{_spec_text(best)} in {rel}")
 
 
-def build_dlms(specs: list[str], banks: Banks) -> tuple[dict[str, Any], list[str]]:
+# ----------------------------------------------------------------------------
+# DLMS types from the gfi device object models (rule 5)
+# ----------------------------------------------------------------------------
+#: The gfi object model of a command's target device (gbcs-protocol.md §2.2: Appendix A "is
+#: effectively the device object model an emulated ESME / CHF must implement").
+MODELS: Mapping[str, Profile] = {"ESME": ESME_PROFILE, "CHF": CHF_PROFILE}
+
+#: Codes whose GBCS command is a URP read: other-information with the supplementary remote
+#: party's certificate (gbcs-protocol.md §1.4).
+URP_READS = frozenset({0x0034, 0x0096, 0x00A0})
+
+SpecKey = tuple[str, int, str, int]
+
+
+def _octets(hex_value: str) -> dict[str, Any]:
+    return {"type": "octet-string", "value": hex_value}
+
+
+def _text(text: str) -> dict[str, Any]:
+    return _octets(text.encode("ascii").hex().upper())
+
+
+def _install_code(eui64: str) -> str:
+    """The install code gfi gives a device (gfi.emulators.identity.DeviceIdentity, seed
+    "gfi"; it does not depend on the device type, and a Type 2 identity makes no keys)."""
+    from gfi.emulators.identity import DeviceIdentity
+
+    return str(DeviceIdentity.create(eui64, DeviceType.TYPE2).install_code.hex().upper())
+
+
+def _model_values() -> dict[SpecKey, tuple[Any, str]]:
+    """Values of the specs only the object model types (rule 5): spec → (a data item, or the
+    spec of a vendored command whose value is taken; what the value is). Each is checked
+    against the model's type; a spec not listed takes the model's initial value."""
+    zero_bits = {"type": "bit-string", "bits": 512, "value": "00" * 64}
+    return {
+        # CCS01 Add Device to CHF device log
+        ("action", 104, "0-0:30.3.0.255", 1): (
+            {"type": "structure", "value": [
+                _octets("00DB1234567890A6"), _octets(_install_code("00DB1234567890A6"))]},
+            "device 00DB1234567890A6 (the second ESME of the RTDS identities, gbcs-protocol.md "
+            "§1.5) with the install code gfi derives for it (gfi.emulators.identity, seed "
+            "'gfi'), as gfi.premises add_to_device_log registers a device"),
+        ("set", 104, "0-0:30.3.0.255", 3): (
+            {"type": "long-unsigned", "value": 120}, "join timeout 120 (placeholder)"),
+        ("set", 104, "0-0:30.3.0.255", 2): (
+            {"type": "boolean", "value": True}, "joining enabled, for the device just added"),
+        # ECS03 Set ESME Payment Mode to Prepayment
+        ("set", 9000, "0-0:94.44.128.22", 4): (
+            {"type": "double-long", "value": 0},
+            "0: supply disabled when the meter balance runs out (placeholder)"),
+        # ECS04a Adjust Meter Balance
+        ("action", 112, "0-0:19.10.0.255", 1): (
+            {"type": "double-long", "value": 100000},
+            "+100000, a small positive adjustment: 1.00 in the money units of scaler -5 "
+            "(the model's money_per_penny is 1000)"),
+        # ECS10 Send Message to ESME
+        ("set", 1, "0-2:96.13.1.255", 2): (
+            _text("Hello from supplier!"), "ASCII 'Hello from supplier!' (20 characters)"),
+        # ECS12 Set Change of Tenancy date
+        ("set", 1, "0-0:94.44.3.2", 2): (
+            _octets("07DF0101FF000000008000FF"),
+            "2015-01-01 00:00:00 UTC, the day the campaign's simulated device clock starts, "
+            "in the RTDS date-time form (day of week, deviation, status not specified)"),
+        # ECS16 Write Supplier Contact Details
+        ("set", 9000, "0-0:96.13.0.255", 2): (
+            _text("01234567890"), "ASCII '01234567890' (a placeholder telephone number)"),
+        ("set", 9000, "0-0:96.13.1.255", 2): (
+            _text("GITTESTSUPPLIER"),
+            "ASCII 'GITTESTSUPPLIER', the RTDS supplier's name (gbcs-protocol.md §1.5)"),
+        # ECS50 Send CIN to ESME
+        ("set", 1, "0-3:96.13.1.255", 2): (
+            _text("1234"), "ASCII '1234', the customer identification number the RTDS GCS36 "
+                           "command sends the GSME (ZCL customer_id_number 31323334)"),
+        # ECS25b / ECS25a2 alert and event behaviours
+        ("set", 1, "0-33:97.98.11.255", 2): (
+            zero_bits, "all 512 bits 0 (type-correct zero placeholder)"),
+        ("set", 1, "0-30:97.98.13.255", 2): (
+            zero_bits, "all 512 bits 0 (type-correct zero placeholder)"),
+        # ECS47e APC input/output state: the window ECS47a sets on the .1/.2 objects
+        ("set", 1, "0-0:94.44.119.3", 2): (("set", 1, "0-0:94.44.119.1", 2),
+                                            "the start time ECS47a sets on 0-0:94.44.119.1"),
+        ("set", 1, "0-0:94.44.119.4", 2): (("set", 1, "0-0:94.44.119.2", 2),
+                                            "the end time ECS47a sets on 0-0:94.44.119.2"),
+        ("set", 1, "0-0:94.44.121.3", 2): (("set", 1, "0-0:94.44.121.1", 2),
+                                            "the start time ECS47a sets on 0-0:94.44.121.1"),
+        ("set", 1, "0-0:94.44.121.4", 2): (("set", 1, "0-0:94.44.121.2", 2),
+                                            "the end time ECS47a sets on 0-0:94.44.121.2"),
+    }
+
+
+def _same_type(value: Any, template: Any) -> bool:
+    """``value`` has the type of the model's ``template``, octet- and bit-string lengths
+    included (an empty octet-string template leaves the length free)."""
+    if not conforms(value, template):
+        return False
+    kind = template.get("type")
+    if kind == "structure":
+        return all(_same_type(v, t) for v, t in zip(value["value"], template["value"],
+                                                     strict=True))
+    if kind == "array" and template.get("value"):
+        return all(_same_type(v, template["value"][0]) for v in value["value"])
+    if kind == "octet-string" and template.get("value"):
+        return len(value["value"]) == len(template["value"])
+    if kind == "bit-string":
+        return bool(value.get("bits") == template.get("bits"))
+    return True
+
+
+def _declared(decl: ObjectDecl, member: int) -> Any:
+    from gfi.emulators.cosem.classes import CLASSES
+
+    if member in decl.values:
+        return decl.values[member]
+    return CLASSES[decl.class_id].defaults.get(member)
+
+
+def _argument(decl: ObjectDecl, member: int) -> tuple[Any, str] | None:
+    """The argument type the emulator's class implementation expects for a method."""
+    if (decl.class_id, member) == (112, 1):
+        return _declared(decl, 2), ("Credit.update_amount adds the argument to the declared "
+                                    "current_credit_amount (attribute 2)")
+    if (decl.class_id, member) == (104, 1) and decl.options.get("devices"):
+        eui, code = decl.options["devices"][0]
+        return ({"type": "structure", "value": [_octets(eui), _octets(code)]},
+                "ZigBeeNetworkControl.register_device takes {EUI-64, install code}, the form "
+                "of the declared device-log entries")
+    return None
+
+
+def _model_value(key: SpecKey, banks: Banks, model: Profile,
+                 values: Mapping[SpecKey, tuple[Any, str]]) -> tuple[Any, list[str]]:
+    choice, class_id, obis, member = key
+    text = _spec_text(key)
+    where = f"the gfi {model.device_type} object model"
+    decl = model.find(obis)
+    if decl is None or decl.class_id != class_id:
+        raise Unbuildable(f"{where} does not declare {class_id}/{obis}")
+    if (choice, class_id, member) == ("action", 30, 1):
+        return _protected_read(key, banks, decl, where)
+    if choice == "set":
+        template = _declared(decl, member)
+        alternatives = sorted({t["type"] for t in decl.templates.get(member, ())} -
+                              {template.get("type") if template else None})
+        how = f"the declared initial value of {decl.name}" + (
+            f" (the model also accepts {', '.join(alternatives)})" if alternatives else "")
+    else:
+        found = _argument(decl, member)
+        if found is None:
+            raise Unbuildable(f"{where} has no argument type for {text}")
+        template, how = found
+    if template is None or template.get("type") == "null-data":
+        raise Unbuildable(f"{where} gives no type for {text}")
+    source, why = values.get(key, (template, "the model's initial value"))
+    if isinstance(source, tuple):
+        if source not in banks.dlms:
+            raise Unbuildable(f"{text}: no vendored value of {_spec_text(source)}")
+        item, _, rel = banks.dlms[source]
+        why = f"{why} in {rel}"
+    else:
+        item = source
+    if not _same_type(item, template):
+        raise ValueError(f"{text}: the value {item} does not have the type of {where}")
+    return copy.deepcopy(item), [
+        f"{text}: type from {where} (no RTDS example): {_model_signature(template)}, {how}; "
+        f"value: {why}"]
+
+
+def _model_signature(template: Any) -> str:
+    """The DLMS type of a model template; an empty octet-string leaves the length free."""
+    if template.get("type") == "octet-string" and not template.get("value"):
+        return "octet-string (any length)"
+    if template.get("type") == "structure":
+        return "structure(" + ",".join(_model_signature(x) for x in template["value"]) + ")"
+    return _signature(template)
+
+
+def _entries(item: Any) -> list[Any]:
+    """The object list of a get-protected-attributes argument."""
+    return list(item["value"][0]["value"])
+
+
+def _restriction_kind(entry: Any) -> int:
+    return int(entry["value"][4]["value"][0]["value"])
+
+
+def _protected_read(key: SpecKey, banks: Banks, decl: ObjectDecl,
+                    where: str) -> tuple[Any, list[str]]:
+    """Get protected attributes (Data Protection method 1) as the vendored reads do
+    (gbcs-protocol.md §2.2): the structure and protection parameters of a vendored read
+    without restriction, the object list the model declares for the object (attribute 3,
+    protection_object_list), buffers restricted to the date range of a vendored read."""
+    text = _spec_text(key)
+    reads = [(k, v) for k, v in banks.dlms.items()
+             if (k[0], k[1], k[3]) == ("action", 30, 1) and _entries(v[0])]
+    plain = next(((k, v) for k, v in reads
+                  if all(_restriction_kind(e) == 0 for e in _entries(v[0]))), None)
+    ranged = next(((k, v) for k, v in reads
+                   if any(_restriction_kind(e) == 1 for e in _entries(v[0]))), None)
+    if plain is None or ranged is None:
+        raise Unbuildable(f"{text}: no vendored get-protected-attributes read to copy")
+    tree = copy.deepcopy(plain[1][0])
+    no_restriction = _entries(tree)[0]["value"][4]
+    date_range = next(e["value"][4] for e in _entries(ranged[1][0]) if _restriction_kind(e) == 1)
+    bounds = [b["value"] for b in date_range["value"][1]["value"]]
+    notes = [f"{text}: the structure of the get-protected-attributes read in {plain[1][2]} "
+             "(gbcs-protocol.md §2.2): {object list, protection parameters}"]
+    listed = (_declared(decl, 3) or {}).get("value") or []
+    entries, described = [], []
+    for obj in listed:
+        class_id, ln, attribute_id = (m["value"] for m in obj["value"][:3])
+        buffer = (class_id, attribute_id) == (7, 2)
+        entries.append({"type": "structure", "value": [
+            *copy.deepcopy(obj["value"]), copy.deepcopy(date_range if buffer else no_restriction)]})
+        described.append(f"{class_id}/{_obis_text(ln)}/{attribute_id}"
+                         + (" restricted to a date range" if buffer else ""))
+    tree["value"][0]["value"] = entries
+    if entries:
+        notes.append(f"{text}: object list from {where} (no RTDS example): the "
+                     f"protection_object_list it declares for {decl.name}: "
+                     + ", ".join(described))
+    else:
+        notes.append(f"{text}: object list from {where} (no RTDS example): it declares an "
+                     f"empty protection_object_list for {decl.name} (no source names the "
+                     "objects), so the list is empty, which the emulated device reads as "
+                     "'the declared list' (DataProtection); no date-range restriction (no "
+                     "entry to carry one)")
+    if any(_restriction_kind(e) == 1 for e in entries):
+        notes.append(f"{text}: placeholder — the date range of the read in {ranged[1][2]} "
+                     f"({bounds[0]} to {bounds[1]})")
+    options = tree["value"][1]["value"][0]["value"][1]["value"]
+    options[0]["value"] = "04" + "00" * 8
+    notes.append(f"{text}: protection parameters of {plain[1][2]}, transaction id 04 ‖ "
+                 "counter 0; the runtime sets transaction id, originator and recipient per "
+                 "exchange (protection_* parameters)")
+    return tree, notes
+
+
+def _obis_text(hex_ln: str) -> str:
+    raw = bytes.fromhex(hex_ln)
+    return f"{raw[0]}-{raw[1]}:{raw[2]}.{raw[3]}.{raw[4]}.{raw[5]}"
+
+
+def build_dlms(specs: list[str], banks: Banks, model: Profile | None = None
+               ) -> tuple[dict[str, Any], list[str]]:
     tree: dict[str, Any] = {"apdu": "access-request", "invoke_id": 0x20 << 24, "date_time": "",
                             "specs": [], "data": []}
+    values = _model_values() if model is not None else {}
     notes = ["invoke_id: 0x20000000 (counter 0); set it from the grouping-header counter"]
     problems = []
     for text in specs:
@@ -413,8 +676,17 @@ def build_dlms(specs: list[str], banks: Banks) -> tuple[dict[str, Any], list[str
                 spec["access_selection"], note = _selection(key, banks)
                 notes.append(note)
             elif choice in ("set", "action"):
-                item, note = _dlms_value(key, banks)
-                notes.append(note)
+                try:
+                    item, note = _dlms_value(key, banks)
+                    notes.append(note)
+                except Unbuildable as exc:
+                    if model is None:
+                        raise
+                    try:
+                        item, more = _model_value(key, banks, model, values)
+                    except Unbuildable as why:
+                        raise Unbuildable(f"{exc}; {why}") from None
+                    notes.extend(more)
         except Unbuildable as exc:
             problems.append(str(exc))
         tree["specs"].append(spec)
@@ -667,7 +939,10 @@ def build_entry(info: MessageCodeInfo, vectors: list[Vector], banks: Banks,
     elif not variants:
         try:
             if info.family is PayloadFamily.DLMS and info.code in appendix_a:
-                source, (payload, notes) = "appendix", build_dlms(appendix_a[info.code], banks)
+                targets = _target(info)
+                model = MODELS.get(targets[0]) if len(targets) == 1 else None
+                source, (payload, notes) = "appendix", build_dlms(appendix_a[info.code], banks,
+                                                                  model)
             elif info.family is PayloadFamily.GBZ and info.code in appendix_b:
                 source, (payload, notes) = "appendix", build_gbz(appendix_b[info.code], banks)
             elif info.family is PayloadFamily.ASN1:
@@ -676,6 +951,11 @@ def build_entry(info: MessageCodeInfo, vectors: list[Vector], banks: Banks,
                 raise Unbuildable(f"payload family {info.family.value!r}: no RTDS vector and "
                                   "no source decodes this code (§3 '?')")
             encode_payload(info.family, payload)
+            if info.code in URP_READS:
+                notes.append("header: the KRP form (no supplementary remote party, no "
+                             "certificate): the requester is a known remote party; GBCS sends "
+                             "this read as a URP read, other-information with the "
+                             "supplementary party's certificate (gbcs-protocol.md §1.4)")
             variants = [{"name": "default", "payload": payload, "header": {},
                          "expects_alerts": [], "rtds": [], "placeholders": notes}]
         except Unbuildable as exc:
