@@ -19,6 +19,9 @@ Theory of operation
   1.4 annex D.3.4.2) is kept in a :class:`~gfi.emulators.zse.mirror.MirrorStore`; remote-party
   reads addressed to the GPF are answered from it; HAN clients (IHD, CAD, PPMID) read the
   mirrored clusters here.
+* **Alerts of its own** (emulators/events.py): the GPF device log changing (GCS62, 8071,
+  for backup), the sub-GHz configuration changing (DBCH09, 8F2A), and every firmware image
+  transfer the hub's OTA Upgrade server finishes (CCS08 to whom asked for it, 8F8A/8F89).
 * **Time server and Basic** (zigbee-han.md §6.3): Time (0x000A) gives UTC seconds since
   2000 with TimeStatus master|superseding; Basic PhysicalEnvironment is 1 as GBCS requires.
 
@@ -41,6 +44,17 @@ from gfi.codecs.security.keystore import InMemoryKeyStore
 from gfi.emulators.asn1_model import Asn1Model
 from gfi.emulators.cosem import CHF_PROFILE, CosemServer
 from gfi.emulators.device import GbcsDevice, dlms_date_time, notification
+from gfi.emulators.events import (
+    CCS08,
+    DBCH09,
+    GCS62,
+    SUB_GHZ_CONFIGURATION,
+    OtaServer,
+    Transfer,
+    firmware_transfer_tree,
+    gpf_device_log_tree,
+    sub_ghz_configuration_tree,
+)
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.link import TunnelLink
 from gfi.emulators.node import Clock, Event, EventSink, Tasks, utc_now
@@ -115,11 +129,16 @@ class CommsHub:
         self.chf_model = CosemServer(CHF_PROFILE, models.get("chf"))
         self.mirror = MirrorStore(models.get("mirror"))
         self.gpf_model = GbzServer(GSME_PROFILE, models.get("gpf"), mirror=self.mirror)
+        # both answer the ASN.1 use cases of every Type 1 device, e.g. CS02a and CS02b
+        # wanProviderByWanProvider on the CHF (gbcs-protocol.md §2.4, §3)
+        self.chf_asn1 = Asn1Model(chf, state=models.get("chf_asn1"))
+        self.gpf_asn1 = Asn1Model(gpf, state=models.get("gpf_asn1"))
         self.chf = GbcsDevice(chf, trust=trust, acb=acb, alert_recipient=acb,
-                              models={PayloadFamily.DLMS: self.chf_model},
+                              models={PayloadFamily.DLMS: self.chf_model,
+                                      PayloadFamily.ASN1: self.chf_asn1},
                               state=state.get("chf"))
         self.gpf = GbcsDevice(gpf, trust=trust, acb=acb, state=state.get("gpf"), models={
-            PayloadFamily.GBZ: self.gpf_model, PayloadFamily.ASN1: Asn1Model(gpf)})
+            PayloadFamily.GBZ: self.gpf_model, PayloadFamily.ASN1: self.gpf_asn1})
         #: queued GBCS commands per sleepy device (GBCS: the GPF holds them for the GSME)
         self.queues: dict[str, list[bytes]] = {k: [bytes.fromhex(m) for m in v]
                                                for k, v in state.get("queues", {}).items()}
@@ -139,6 +158,9 @@ class CommsHub:
                             direction=TO_CLIENT)
         self.zcl.on_command(METERING, CONFIGURE_MIRROR, self._on_configure_mirror,
                             direction=TO_CLIENT)
+        #: firmware images the DCC hands the hub, served to the devices over ZigBee OTA
+        self.ota = OtaServer(self.zcl, now=now, spawn=self.tasks.spawn,
+                             on_transfer=self._after_transfer)
         radio.set_admission(self._admission)
         radio.set_sink(self._on_frame)
         radio.set_event_sink(self._on_radio_event)
@@ -215,13 +237,20 @@ class CommsHub:
         """Deliver a GBCS message to its recipient (module docstring)."""
         recipient = decode_frame(data).recipient
         if recipient == self.chf_id:
-            before = self.device_log()
+            before, sub_ghz = self.device_log(), self.chf_model.value(SUB_GHZ_CONFIGURATION, 2)
             for out in self.chf.process(data, self.now()).messages:
                 await self.to_wan_async(out.data, "CHF")
             await self._after_chf(before)
+            if self.chf_model.value(SUB_GHZ_CONFIGURATION, 2) != sub_ghz:
+                await self._alert(self.chf, DBCH09, sub_ghz_configuration_tree(
+                    self.chf, self.chf_model.value(SUB_GHZ_CONFIGURATION, 2), self.now()))
         elif recipient == self.gpf_id:
+            joined = dict(self.gpf_asn1.joined)
             for out in self.gpf.process(data, self.now()).messages:
                 await self.to_wan_async(out.data, "GPF")
+            if self.gpf_asn1.joined != joined:
+                await self._alert(self.gpf, GCS62, gpf_device_log_tree(self.gpf_asn1.joined,
+                                                                       self.now()))
         elif recipient in self.sleepy:
             queue = self.queues.setdefault(recipient, [])
             queue.append(data)
@@ -237,6 +266,16 @@ class CommsHub:
         else:
             raise LookupError(f"no device {recipient} on this Comms Hub "
                               f"(device log: {', '.join(self.device_log()) or 'empty'})")
+
+    async def _alert(self, device: GbcsDevice, code: int, tree: dict[str, Any],
+                     recipient: str | None = None) -> None:
+        """An alert of the CHF or GPF to the WAN (to the ACB unless ``recipient``)."""
+        alert = device.alert(code, tree, self.now(), recipient=recipient or self.acb)
+        await self.to_wan_async(alert.data, "CHF" if device is self.chf else "GPF")
+
+    async def _after_transfer(self, transfer: Transfer) -> None:
+        await self._alert(self.chf, CCS08, firmware_transfer_tree(transfer, self.now()),
+                          recipient=transfer.requester)
 
     async def to_wan_async(self, data: bytes, source: str) -> None:
         """Send a message of the CHF or GPF (``source``) to the WAN."""
@@ -316,7 +355,8 @@ class CommsHub:
     def state(self) -> dict[str, Any]:
         return {"chf": self.chf.state(), "gpf": self.gpf.state(),
                 "models": {"chf": self.chf_model.state(), "gpf": self.gpf_model.state(),
-                           "mirror": self.mirror.state()},
+                           "mirror": self.mirror.state(), "chf_asn1": self.chf_asn1.state(),
+                           "gpf_asn1": self.gpf_asn1.state()},
                 "queues": {k: [m.hex() for m in v] for k, v in self.queues.items() if v},
                 "sleepy": sorted(self.sleepy)}
 

@@ -44,7 +44,7 @@ from gfi.codecs.gbcs.catalogue import (
 from gfi.codecs.gbcs.decoder import DecodedMessage, decode_message, encode_payload
 from gfi.codecs.gbcs.message import Cra, DlmsDateTime, GbcsFrame, OtherInformation
 from gfi.codecs.security.gbcs import SecurityContext, Verdict, encrypt_block, secure
-from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage, parse_key_material
+from gfi.codecs.security.keystore import InMemoryKeyStore, KeyEntry, KeyUsage, parse_key_material
 from gfi.codecs.zcl.frame import frame_control_fields
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.model import FutureDatedExecution, HandleContext, HandleResult
@@ -59,7 +59,6 @@ GENERIC_CRITICAL_ALERT = 0x1000
 GENERIC_NON_CRITICAL_ALERT = 0x1001
 FUTURE_DATED_DLMS_ALERT = 0x00CC
 FUTURE_DATED_GBZ_ALERT = 0x00CD
-CS06_ALERT = 0x00CA
 ALERT_FUTURE_DATED_SUCCESS = 0x8F66
 ALERT_FUTURE_DATED_FAILURE = 0x8F67
 #: First alert counter of a new device (RTDS devices count alerts from 2000).
@@ -72,6 +71,9 @@ DATED_RESPONSE_CODES = frozenset({
     0x0075, 0x0097, 0x00A2, 0x00A3, 0x00B6, 0x00B7, 0x00B8, 0x00BC, 0x00C7, 0x00DE, 0x0102,
     0x0103, 0x0104, 0x0105, 0x0106, 0x0107, 0x0108, 0x0109, 0x011A, 0x0125, 0x0126, 0x012A,
 })
+#: Responses signed although their command is not: CS02b accessControlBrokerByACB, a MAC-only
+#: command with a signed response (gbcs-protocol.md §1.1, §7 item 10).
+SIGNED_RESPONSE_CODES = frozenset({0x0104})
 
 
 class Rejection(enum.Enum):
@@ -219,10 +221,25 @@ class GbcsDevice:
         self.pending_alerts: list[str] = []
         #: faults injected by a test harness, used up by the commands they match
         self.faults: list[HardwareFault] = []
+        for model in models.values():  # a model acting on the device's trust (CS02b: ASN.1)
+            bind = getattr(model, "bind", None)
+            if bind is not None:
+                bind(self)
 
     @property
     def eui64(self) -> str:
         return self.identity.eui64
+
+    def replace_trusted_key(self, old: KeyEntry | None, new: KeyEntry) -> KeyEntry:
+        """Trust ``new`` instead of ``old`` (a trust anchor replaced by CS02b/CS02g,
+        gbcs-protocol.md §2.4): commands are checked with the new key from now on and no
+        longer with the old one. The entry as the device's key store holds it."""
+        current = self.security.keys
+        assert isinstance(current, InMemoryKeyStore)
+        keys = InMemoryKeyStore(e for e in current if e is not old)
+        held = keys.add(new)
+        self.security = SecurityContext(keys, acb=self.security.acb)
+        return held
 
     def state(self) -> dict[str, Any]:
         return {"last_counters": dict(self.last_counters), "alert_counter": self.alert_counter}
@@ -371,6 +388,10 @@ class GbcsDevice:
             return HandleResult({**done.response, "components": out},
                                 changes=[*done.changes, f"hardware fault at component {at}"],
                                 alerts=list(done.alerts))
+        fail = getattr(model, "fail", None)
+        if fail is not None:  # the model's own error form (ASN.1: gbcs-protocol.md §2.4)
+            failed: HandleResult = fail(payload, ctx, fault.asn1_response_code)
+            return failed
         scratch = copy.deepcopy(model)  # what it would answer, without doing it
         done = scratch.handle(payload, ctx)
         response = dict(done.response)
@@ -440,7 +461,7 @@ class GbcsDevice:
             else None)
 
     def _secure_response(self, command: GbcsFrame, response: GbcsFrame) -> GbcsFrame:
-        signed = bool(command.signature)
+        signed = bool(command.signature) or command.message_code in SIGNED_RESPONSE_CODES
         return secure(response, self.security, sign=signed, mac=not signed)
 
     def _encryptor(self, draft: GbcsFrame, command: GbcsFrame | None = None
@@ -499,12 +520,10 @@ class GbcsDevice:
         code = ALERT_FUTURE_DATED_SUCCESS if execution.success else ALERT_FUTURE_DATED_FAILURE
         when = execution.executed_at or now
         t = execution.target
-        if family is PayloadFamily.ASN1:  # CS06 activation alert 0x00CA (§2.4)
-            return self.alert(CS06_ALERT, {
-                "schema": "CS06.alert", "alert_code": code,
-                "execution_date_time": t["execution_date_time"],
-                "originator_counter": execution.originator_counter,
-                "outcome": t["outcome"]}, now)
+        if family is PayloadFamily.ASN1:  # the model's alert (§2.4): CS06 0x00CA, CS02b 0x00CB,
+            # CS02g 0x0124, to whom the target names (the command's originator)
+            return self.alert(int(t["alert"]), {**t["payload"], "alert_code": code}, now,
+                              recipient=t.get("recipient"))
         if family is PayloadFamily.GBZ:
             tree: dict[str, Any] = {
                 "component_count": 1, "alert_code": code, "timestamp": gbz_time(when),

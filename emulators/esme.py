@@ -6,10 +6,16 @@ The GBCS side is a :class:`~gfi.emulators.device.GbcsDevice` over the ESME's COS
 model (:class:`~gfi.emulators.cosem.CosemServer` with ``ESME_PROFILE``) and its ASN.1 use
 cases. What the ESME publishes on the HAN is read live from the same COSEM state, so a
 display always shows what the last command left.
+
+Its own events raise alerts (emulators/events.py): the billing calendar firing (ECS68, when
+time moves on), its mains supply coming back after an outage (ECS80, :meth:`supply_lost`,
+:meth:`supply_restored`) and a firmware image arriving from the Comms Hub over ZigBee OTA
+(0x00CE, the image then ready for CS06).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from gfi.codecs.gbcs.catalogue import PayloadFamily
@@ -17,9 +23,21 @@ from gfi.codecs.security.keystore import InMemoryKeyStore
 from gfi.emulators.cosem import ESME_PROFILE, CosemServer
 from gfi.emulators.device import Outcome
 from gfi.emulators.esme_han import EsmeZse
+from gfi.emulators.events import (
+    IMAGE_NOTIFY,
+    IMAGE_TYPES,
+    MANUFACTURER_CODE,
+    OTA_UPGRADE,
+    BillingPush,
+    EventfulDevice,
+    OtaClient,
+    SupplyOutage,
+    receive_firmware,
+)
 from gfi.emulators.hcalcs import DRLC_CLUSTER_ID, EsmeLoadControl
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.node import Clock, Event, EventSink, Type1Node, saved_model, utc_now
+from gfi.emulators.zcl_endpoint import TO_CLIENT, ZclCommand
 from gfi.radio.base import HanFrame, Radio
 
 
@@ -43,6 +61,17 @@ class Esme(Type1Node):
         self.hcalcs = dict(hcalcs or {})
         self.load_control = EsmeLoadControl(self.cosem, state.get("load_control"))
         self.zcl.attach_engine(DRLC_CLUSTER_ID, self._on_drlc)
+        checked = (state.get("billing") or {}).get("checked")
+        self.billing = BillingPush(self.cosem, dt.datetime.fromisoformat(checked) if checked
+                                   else self.cosem.device_time(now()))
+        assert self.gbcs is not None
+        self.gbcs = EventfulDevice(identity, trust=trust, acb=acb, models=self.gbcs.models,
+                                   state=state.get("gbcs"), sources=[self.billing])
+        self.outage = SupplyOutage(state.get("outage"))
+        self.ota = OtaClient(manufacturer_code=MANUFACTURER_CODE, image_type=IMAGE_TYPES["ESME"],
+                             current_version=lambda: self.asn1.firmware_version,
+                             request=self._ota_request)
+        self.zcl.on_command(OTA_UPGRADE, IMAGE_NOTIFY, self._on_image_notify, direction=TO_CLIENT)
 
     async def after_command(self, outcome: Outcome) -> None:
         """A command may have switched an auxiliary load: tell its HCALCS (DRLC)."""
@@ -62,5 +91,32 @@ class Esme(Type1Node):
                                 {"device": self.name, "hcalcs": index, "on": on}))
         return []
 
+    # -- events ---------------------------------------------------------------------------
+    def supply_lost(self) -> None:
+        """The mains supply fails."""
+        self.outage.lose(self.now())
+        self.on_event(Event("supply", f"{self.name}: supply lost", {"device": self.name}))
+
+    async def supply_restored(self) -> None:
+        """The mains supply is back: ECS80 after a long enough outage."""
+        assert self.gbcs is not None
+        alert = self.outage.restore(self.gbcs, self.now())
+        self.on_event(Event("supply", f"{self.name}: supply restored", {"device": self.name}))
+        if alert is not None:
+            await self.send_gbcs([alert.data])
+
+    def _on_image_notify(self, frame: HanFrame, tree: dict[str, Any]) -> None:
+        self.tasks.spawn(self.fetch_firmware())
+
+    async def _ota_request(self, command: ZclCommand) -> dict[str, Any]:
+        return await self.zcl.request(self.hub, OTA_UPGRADE, command)
+
+    async def fetch_firmware(self) -> None:
+        """Download the image the Comms Hub offers; keep it for CS06 when it verifies;
+        report its receipt (0x00CE)."""
+        await receive_firmware(self, self.ota, gbz=False)
+
     def state(self) -> dict[str, Any]:
-        return super().state() | {"load_control": self.load_control.state()}
+        return super().state() | {"load_control": self.load_control.state(),
+                                  "billing": self.billing.state(),
+                                  "outage": self.outage.state()}

@@ -12,6 +12,11 @@ Its radio is off between wakes. When it wakes (:meth:`Gsme.wake`) it
 
 Whatever it sends while awake that expects an answer is followed by polls of its parent,
 where the answer waits (IEEE 802.15.4 indirect transmission).
+
+Its own events raise alerts (emulators/events.py): what its metering raised while time moved
+on — a billing period's end (GCS53) and the events configured to push to the WAN (0x1001) —
+goes out when time moves on and when it wakes; a firmware image the Comms Hub announces
+(Image Notify, heard at a poll) is downloaded while awake and its receipt reported (0x00CF).
 """
 
 from __future__ import annotations
@@ -25,14 +30,24 @@ from gfi.codecs.gbcs.utrn import decode_utrn
 from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage
 from gfi.codecs.security.primitives import ecdh
 from gfi.emulators.device import gbz_time
+from gfi.emulators.events import (
+    IMAGE_NOTIFY,
+    IMAGE_TYPES,
+    MANUFACTURER_CODE,
+    OTA_UPGRADE,
+    EventfulDevice,
+    OtaClient,
+    gbz_event_alerts,
+    receive_firmware,
+)
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.link import await_answer
 from gfi.emulators.model import HandleContext
 from gfi.emulators.node import Clock, Event, EventSink, Type1Node, saved_model, utc_now
-from gfi.emulators.zcl_endpoint import TO_CLIENT, ZclCommand
+from gfi.emulators.zcl_endpoint import TO_CLIENT, TO_SERVER, ZclCommand
 from gfi.emulators.zse import GSME_PROFILE, GbzServer, UtrnValidator
 from gfi.errors import DecodeError
-from gfi.radio.base import Radio
+from gfi.radio.base import HanFrame, Radio
 
 METERING = 0x0702
 REQUEST_MIRROR, CONFIGURE_MIRROR, REPORT_ATTRIBUTES = 0x01, 0x08, 0x0A
@@ -84,6 +99,15 @@ class Gsme(Type1Node):
         self.mirror_endpoint: int | None = state.get("mirror_endpoint")
         #: GBCS messages received through the tunnel
         self.received = 0
+        assert self.gbcs is not None
+        self.gbcs = EventfulDevice(
+            identity, trust=trust, acb=acb, models=self.gbcs.models,
+            state=state.get("gbcs"),
+            sources=[lambda device, now: gbz_event_alerts(device, self.gbz, now)])
+        self.ota = OtaClient(manufacturer_code=MANUFACTURER_CODE, image_type=IMAGE_TYPES["GSME"],
+                             current_version=lambda: self.asn1.firmware_version,
+                             request=self._ota_request)
+        self.zcl.on_command(OTA_UPGRADE, IMAGE_NOTIFY, self._on_image_notify, direction=TO_CLIENT)
 
     async def wake(self, *, timeout: float = 5.0) -> Wake:
         """One wake: mirror, then every queued command (module docstring)."""
@@ -108,6 +132,9 @@ class Gsme(Type1Node):
         received = self.received
         while await self.tunnel.get(self._poll, timeout):
             pass
+        assert self.gbcs is not None
+        await self.send_gbcs([out.data for out in
+                              gbz_event_alerts(self.gbcs, self.gbz, self.now())])
         await self.settle()
         commands = self.received - received
         self.on_event(Event("wake", f"{self.name} woke: {pushed} attributes to the mirror, "
@@ -125,15 +152,26 @@ class Gsme(Type1Node):
         await super().on_gbcs(message)
 
     async def _request(self, cluster_id: int, command: ZclCommand, what: str,
-                       timeout: float) -> dict[str, Any]:
+                       timeout: float, direction: str = TO_CLIENT) -> dict[str, Any]:
         """A ZCL request from a sleepy device: poll for the answer while it waits."""
         task = asyncio.ensure_future(self.zcl.request(
-            self.hub, cluster_id, command, direction=TO_CLIENT, timeout=timeout))
+            self.hub, cluster_id, command, direction=direction, timeout=timeout))
         try:
             return await await_answer(task, f"no {what} from {self.hub}", timeout, self._poll)
         finally:
             if not task.done():
                 task.cancel()
+
+    def _on_image_notify(self, frame: HanFrame, tree: dict[str, Any]) -> None:
+        self.tasks.spawn(self.fetch_firmware())
+
+    async def _ota_request(self, command: ZclCommand) -> dict[str, Any]:
+        return await self._request(OTA_UPGRADE, command, "OTA answer", 5.0, TO_SERVER)
+
+    async def fetch_firmware(self) -> None:
+        """Download the image the Comms Hub offers (polling for every answer); keep it for
+        CS06 when it verifies; report its receipt (0x00CF)."""
+        await receive_firmware(self, self.ota, gbz=True)
 
     def state(self) -> dict[str, Any]:
         return super().state() | {"mirror_endpoint": self.mirror_endpoint}

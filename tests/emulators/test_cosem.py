@@ -630,12 +630,16 @@ def test_second_esme_reports_its_own_identity() -> None:
     assert result.response["data"] == [octets(ESME_2)]
 
 
-def test_clock_set_outside_validity_interval() -> None:
+@pytest.mark.parametrize("late", [timedelta(minutes=5), timedelta(hours=12)])
+def test_clock_set_outside_validity_interval(late: timedelta) -> None:
+    """ECS70's validity interval (2014-12-31 23:59:10 – 2015-01-01 00:00:10) brackets the RTDS
+    reference time only: a device whose clock is later — e.g. one started at 2015-01-01 12:00
+    — refuses adjust_to_preset_time (DLMS Blue Book) and answers 250 from there on."""
     path = command("ECS70", "SUCCESS")
     server = server_for(path)
     assert all(r == 0 for _, r in outcomes(run(server, path).response))
-    late = run(server_for(path), path, now=RTDS_NOW + timedelta(minutes=5)).response
-    assert outcomes(late)[2] == ("action", 250)
+    refused = outcomes(run(server_for(path), path, now=RTDS_NOW + late).response)
+    assert refused == [("set", 0), ("action", 0), ("action", 250), ("get", 250), ("get", 250)]
 
 
 def test_clock_time_and_shift() -> None:

@@ -200,3 +200,54 @@ async def test_ecs47_switches_the_hcalcs_through_the_esme() -> None:
                 e.data["device"] == "HCALCS"] == [True, False]
     finally:
         await p.stop()
+
+
+async def test_the_chf_replaces_its_wan_provider_trust_anchor(tmp_path: Path) -> None:
+    """CS02b wanProviderByWanProvider (0x0105) goes to the CHF (gbcs-protocol.md §3): the CHF
+    answers the CS02b response and from then on trusts the WAN provider's new key only, also
+    after a restart (§2.4)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from gfi.codecs.asn1 import encode_asn1_payload
+    from gfi.codecs.gbcs.decoder import decode_message
+    from gfi.codecs.security.keystore import KeyUsage
+    from tests.conftest import RTDS_VECTORS, rtds_bytes
+
+    wan_provider = "90B3D51F30000007"
+    template = decode_message(rtds_bytes(next(RTDS_VECTORS.rglob(
+        "CS02bNOByNO_6.15.1_SUCCESS_COMMAND_GBCS.HEX")))).payload
+    assert template is not None
+    cell = {"role": 6, "key_usage": ["digitalSignature"], "cell_usage": None}
+
+    def labels(p: Premises) -> list[list[str]]:
+        return [e.labels for e in p.hub.chf.security.keys.keys(  # type: ignore[union-attr]
+            wan_provider, KeyUsage.DS)]
+
+    first = Premises(0, now=lambda: NOW, state_dir=tmp_path)
+    try:
+        await first.start()
+        z1b = next(e for e in first.trust if "Z1b-wanProvider-ds" in e.labels)
+        assert z1b.certificate is not None
+        der = z1b.certificate.public_bytes(serialization.Encoding.DER).hex().upper()
+        response = await first.head.send(first.head.command(
+            0x0105, originator=wan_provider, recipient=first.chf_id,
+            payload=lambda c: encode_asn1_payload({
+                "schema": "CS02b.command", "execution_date_time": None,
+                "control": {**template["control"], "credentials_replacement_mode": 5,
+                            "authorising_remote_party_ta_cell_id": cell,
+                            "authorising_seq_number": c},
+                "replacements": [{"certificate": der, "target_ta_cell_id": cell}],
+                "certification_path": template["certification_path"]})), timeout=5)
+        assert response is not None and response.signature.verdict is Verdict.VALID
+        (outcome,) = response.payload["execution_outcome"]["replacement_outcomes"]  # type: ignore[index]
+        assert outcome["status"] == 0
+        assert outcome["replacing_subject_key_identifier"] == "43CF62E6B35E4986"  # Z1b WP DS
+        assert len(labels(first)) == 1 and "Z1b-wanProvider-ds" in labels(first)[0]
+    finally:
+        await first.stop()
+    second = Premises(0, now=lambda: NOW, state_dir=tmp_path)
+    try:
+        await second.start()
+        assert len(labels(second)) == 1 and "Z1b-wanProvider-ds" in labels(second)[0]
+    finally:
+        await second.stop()
