@@ -21,7 +21,7 @@ from gfi.results import CampaignResult, UseCaseResult, Verdict
 ResultSink = Callable[[UseCaseResult], None]
 #: Devices start at the RTDS reference time, so the RTDS example parameters (log periods,
 #: snapshot ranges; future dates lie in 2030) mean what they meant there.
-CLOCK_START = dt.datetime(2015, 1, 1, 12, tzinfo=dt.UTC)
+CLOCK_START = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
 
 
 def check_target(target: str) -> None:

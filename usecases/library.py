@@ -164,7 +164,8 @@ def _agrees(family: PayloadFamily, got: dict[str, Any], want: dict[str, Any], *,
                     a[2] in (None, "success"):
                 continue  # the device holds data the RTDS device did not: not a failure
             if a != b:
-                return (f"component {i}: (cluster, command, status, records, encrypted) "
+                return (f"component {i}: (cluster, command, status, records, encrypted, "
+                        f"sequence number) "
                         f"{a}, RTDS {b}")
         return ""
     for key in sorted(want):
@@ -317,28 +318,13 @@ def check_meaning(s: Session, defn: UseCaseDef, device: str, request: dict[str, 
                             "now holds")
 
 
-def _reply_owners(replies: list[list[Any]], requests: int) -> list[int]:
-    """For a GBZ response, the request each reply component answers: a request's replies
-    are consecutive and share cluster and command (a GetDayProfiles gets one
-    PublishDayProfile per day profile)."""
-    owners, request, current = [], -1, None
-    for reply in replies:
-        key = (reply[0], reply[1])
-        if key != current and request < requests - 1:
-            request, current = request + 1, key
-        owners.append(max(request, 0))
-    return owners
-
-
-def _fault_at(defn: UseCaseDef, variant: VariantDef, reply_index: int) -> int:
-    """The request a failing reply answers, by the replies of a successful variant of the
-    same request (the replies of a failed one stop at the failure)."""
-    requests = variant.payload.get("components", [])
-    for other in defn.variants:
-        r = other.response or {}
-        if "SUCCESS" in other.name and len(other.payload.get("components", [])) == \
-                len(requests) and len(r.get("components", [])) > reply_index:
-            return _reply_owners(r["components"], len(requests))[reply_index]
+def _fault_at(variant: VariantDef, reply_index: int) -> int:
+    """The request a failing reply answers: the request whose ZCL transaction sequence
+    number the reply echoes (ZCL §2.4.1.3)."""
+    sequence = (variant.response or {})["components"][reply_index][5]
+    for i, request in enumerate(variant.payload.get("components", [])):
+        if (request.get("frame") or {}).get("sequence_number") == sequence:
+            return i
     return reply_index
 
 
@@ -353,11 +339,11 @@ def rtds_fault(defn: UseCaseDef, variant: VariantDef) -> HardwareFault | None:
         return HardwareFault(at=r["results"].index(1), message_code=code)
     for i, component in enumerate(r.get("components", [])):
         if component[2] == "hardware_failure" or "hardware_failure" in component[3]:
-            return HardwareFault(at=_fault_at(defn, variant, i), message_code=code,
+            return HardwareFault(at=_fault_at(variant, i), message_code=code,
                                  records=tuple(component[3]))
         if component[2] == "not_found" and "NOT_FOUND" in variant.name and \
                 variant.payload == defn.variants[0].payload:
-            return HardwareFault(at=_fault_at(defn, variant, i), message_code=code,
+            return HardwareFault(at=_fault_at(variant, i), message_code=code,
                                  status="not_found", then="not_found")
     if r.get("response_code") not in (None, 0) and "ERROR" in variant.name:
         return HardwareFault(message_code=code, asn1_response_code=r["response_code"])

@@ -641,7 +641,8 @@ def payload_shape(family: PayloadFamily | str, payload_tree: Mapping[str, Any]) 
 
 def response_summary(family: PayloadFamily, payload: Mapping[str, Any]) -> dict[str, Any]:
     """What a response says, without its values: DLMS result per request spec, GBZ
-    (cluster, command, status) per component, ASN.1 schema and response code. The runtime
+    (cluster, command, status, record statuses, encrypted, ZCL sequence number — the request
+    it answers) per component, ASN.1 schema and response code. The runtime
     compares a device's response with the RTDS response of the same variant by this."""
     if family is PayloadFamily.DLMS:
         return {"apdu": payload.get("apdu"),
@@ -655,7 +656,8 @@ def response_summary(family: PayloadFamily, payload: Mapping[str, Any]) -> dict[
             records = [r.get("status") for r in body.get("records", [])
                        if isinstance(r, dict) and "status" in r]
             components.append([c.get("cluster_id"), frame.get("command_id"), status, records,
-                               bool((c.get("control") or {}).get("encrypted"))])
+                               bool((c.get("control") or {}).get("encrypted")),
+                               frame.get("sequence_number")])
         return {"components": components}
     if family is PayloadFamily.ASN1:
         return {"schema": payload.get("schema"), "response_code": payload.get("response_code")}
