@@ -58,6 +58,8 @@ class UseCase:
     devices: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     variants: tuple[str, ...] = ("",)
+    #: The GBCS message codes the Use Case exercises (commands sent, alerts awaited).
+    message_codes: tuple[int, ...] = ()
 
     def parameters(self) -> dict[str, Any]:
         """Keyword parameters and their defaults."""
@@ -98,14 +100,15 @@ loading_into: list[Registry] = []
 
 
 def usecase(id: str, title: str, *, devices: Iterable[str] = (), tags: Iterable[str] = (),
-            variants: Iterable[str] = ("",),
+            variants: Iterable[str] = ("",), message_codes: Iterable[int] = (),
             registry: Registry | None = None) -> Callable[[UseCaseFunction], UseCaseFunction]:
     """Register the decorated ``async def f(session, **params)`` as a Use Case."""
     def register(function: UseCaseFunction) -> UseCaseFunction:
         if not inspect.iscoroutinefunction(function):
             raise GfiError(f"Use Case {id}: {function.__qualname__} must be `async def`")
         target = registry or (loading_into[-1] if loading_into else REGISTRY)
-        target.add(UseCase(id, title, function, tuple(devices), tuple(tags), tuple(variants)))
+        target.add(UseCase(id, title, function, tuple(devices), tuple(tags), tuple(variants),
+                           tuple(message_codes)))
         return function
     return register
 

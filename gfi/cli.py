@@ -299,13 +299,20 @@ def list_(device: str | None, tags: tuple[str, ...], usecase_dirs: tuple[str, ..
         variants = [v for v in uc.variants if v]
         if as_json:
             click.echo(json.dumps({"id": uc.id, "title": uc.title, "devices": list(uc.devices),
-                                   "tags": list(uc.tags), "variants": variants}))
+                                   "tags": list(uc.tags), "variants": variants,
+                                   "message_codes": [f"{c:04X}" for c in uc.message_codes]}))
         else:
             click.echo(f"{uc.id:24} {uc.title[:56]:56} {','.join(uc.devices):12} "
                        f"{' '.join(variants)}")
     if not as_json:
+        from gfi.usecases import rtds_coverage
+
+        covered, missing = rtds_coverage(chosen)
         click.echo(f"{len(chosen)} Use Cases, {sum(len(u.variants) for u in chosen)} "
-                   "variants", err=True)
+                   f"variants; they exercise {len(covered)} of the {len(covered) + len(missing)}"
+                   " message codes RTDS has vectors for"
+                   + (f" (not: {' '.join(f'{c:04X}' for c in missing)})"
+                      if missing and len(missing) <= 40 else ""), err=True)
 
 
 @main.command()

@@ -9,6 +9,12 @@ mechanism over the declared data of :mod:`.catalogue`), the alert-only use cases
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gfi.api import UseCase
+
 _loaded = False
 
 
@@ -22,3 +28,18 @@ def load_bundled() -> None:
 
     library.register(REGISTRY)
     _loaded = True
+
+
+def rtds_coverage(usecases: Iterable[UseCase]) -> tuple[dict[int, list[str]], list[int]]:
+    """Which of the message codes RTDS has vectors for (gbcs-protocol.md §3, R counts) the
+    Use Cases exercise: (code → ids of the Use Cases exercising it, codes none exercises)."""
+    from gfi.codecs.gbcs.catalogue import MESSAGE_CODES
+
+    rtds = sorted(code for code, info in MESSAGE_CODES.items() if any(info.rtds_counts))
+    by_code: dict[int, list[str]] = {code: [] for code in rtds}
+    for uc in usecases:
+        for code in uc.message_codes:
+            if code in by_code:
+                by_code[code].append(uc.id)
+    return ({c: ids for c, ids in by_code.items() if ids},
+            [c for c, ids in by_code.items() if not ids])

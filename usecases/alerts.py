@@ -286,7 +286,7 @@ def _month_after(moment: dt.datetime) -> dt.datetime:
 # ----------------------------------------------------------------------------
 # The Use Cases
 # ----------------------------------------------------------------------------
-@usecase("CS14", _title("CS14"), devices=["CHF"], tags=["alert", "CHF"])
+@usecase("CS14", _title("CS14"), devices=["CHF"], tags=["alert", "CHF"], message_codes=[0x0018])
 async def cs14(s: Session, timeout: float = 5.0) -> None:
     """CCS01 adds a second IHD to the CHF device log; the CHF raises CS14 with the log."""
     await set_aside(s, 0x0018)
@@ -312,7 +312,7 @@ async def cs14(s: Session, timeout: float = 5.0) -> None:
             f"the device log in CS14 holds the new device {newcomer}")
 
 
-@usecase("GCS62", _title("GCS62"), devices=["GPF"], tags=["alert", "GPF"])
+@usecase("GCS62", _title("GCS62"), devices=["GPF"], tags=["alert", "GPF"], message_codes=[0x00B2])
 async def gcs62(s: Session, timeout: float = 5.0) -> None:
     """CS03B joins the CAD to the GPF; the GPF's device log changed: GCS62 backs it up."""
     await set_aside(s, 0x00B2)
@@ -328,7 +328,7 @@ async def gcs62(s: Session, timeout: float = 5.0) -> None:
              for e in entries], f"the GPF device log in GCS62 holds the CAD {cad} (Type 2)")
 
 
-@usecase("DBCH09", _title("DBCH09"), devices=["CHF"], tags=["alert", "CHF"])
+@usecase("DBCH09", _title("DBCH09"), devices=["CHF"], tags=["alert", "CHF"], message_codes=[0x0113])
 async def dbch09(s: Session, timeout: float = 5.0) -> None:
     """DBCH04 changes the CHF's sub-GHz configuration (RTDS DBCH04 SUCCESS, one value
     changed); the CHF raises DBCH09 with the new configuration."""
@@ -350,7 +350,7 @@ async def dbch09(s: Session, timeout: float = 5.0) -> None:
             "DBCH09 carries the configuration DBCH04 wrote")
 
 
-@usecase("ECS68", _title("ECS68"), devices=["ESME"], tags=["alert", "ESME"])
+@usecase("ECS68", _title("ECS68"), devices=["ESME"], tags=["alert", "ESME"], message_codes=[0x0061])
 async def ecs68(s: Session, timeout: float = 5.0) -> None:
     """The ESME's billing calendar fires: it pushes its billing data log entry, encrypted
     for the supplier."""
@@ -364,7 +364,7 @@ async def ecs68(s: Session, timeout: float = 5.0) -> None:
     s.check(dm.decrypted is True, "the billing data log in ECS68 decrypts for the supplier")
 
 
-@usecase("ECS80", _title("ECS80"), devices=["ESME"], tags=["alert", "ESME"])
+@usecase("ECS80", _title("ECS80"), devices=["ESME"], tags=["alert", "ESME"], message_codes=[0x0067])
 async def ecs80(s: Session, timeout: float = 5.0, outage_minutes: int = 5) -> None:
     """The ESME's mains supply fails and comes back ``outage_minutes`` later (at least 3:
     8F36 "Supply Outage Restored - Outage >= 3 minutes")."""
@@ -381,7 +381,7 @@ async def ecs80(s: Session, timeout: float = 5.0, outage_minutes: int = 5) -> No
             "ECS80 names when the supply was lost")
 
 
-@usecase("GCS53", _title("GCS53"), devices=["GSME"], tags=["alert", "GSME"])
+@usecase("GCS53", _title("GCS53"), devices=["GSME"], tags=["alert", "GSME"], message_codes=[0x008B])
 async def gcs53(s: Session, timeout: float = 5.0) -> None:
     """The GSME's billing period ends (month start): it pushes its billing data log
     snapshot, encrypted for the supplier."""
@@ -393,7 +393,8 @@ async def gcs53(s: Session, timeout: float = 5.0) -> None:
     s.check(dm.decrypted is True, "the billing snapshot in GCS53 decrypts for the supplier")
 
 
-@usecase("FDRA-DLMS", _title("FDRA-DLMS"), devices=["ESME"], tags=["alert", "ESME"])
+@usecase("FDRA-DLMS", _title("FDRA-DLMS"), devices=["ESME"], tags=["alert", "ESME"],
+          message_codes=[0x00CE])
 async def fdra_dlms(s: Session, timeout: float = 5.0) -> None:
     """A firmware image distributed to the ESME: it reports its receipt (8F72) with the
     calculated manufacturer image hash."""
@@ -406,7 +407,8 @@ async def fdra_dlms(s: Session, timeout: float = 5.0) -> None:
             "the hash in the receipt is the distributed image's")
 
 
-@usecase("FDRA-ZigBee", _title("FDRA-ZigBee"), devices=["GSME"], tags=["alert", "GSME"])
+@usecase("FDRA-ZigBee", _title("FDRA-ZigBee"), devices=["GSME"], tags=["alert", "GSME"],
+          message_codes=[0x00CF])
 async def fdra_zigbee(s: Session, timeout: float = 5.0) -> None:
     """A firmware image distributed to the GSME, fetched when it wakes: it reports its
     receipt (8F72) with the calculated manufacturer image hash."""
@@ -420,7 +422,7 @@ async def fdra_zigbee(s: Session, timeout: float = 5.0) -> None:
             "the hash in the receipt is the distributed image's")
 
 
-@usecase("CCS08", _title("CCS08"), devices=["CHF"], tags=["alert", "CHF"])
+@usecase("CCS08", _title("CCS08"), devices=["CHF"], tags=["alert", "CHF"], message_codes=[0x0128])
 async def ccs08(s: Session, timeout: float = 5.0) -> None:
     """The Comms Hub transfers a firmware image to the ESME and reports the transfer
     (8F8A) to the supplier who distributed it."""
@@ -435,7 +437,8 @@ async def ccs08(s: Session, timeout: float = 5.0) -> None:
             f"CCS08 reports firmware {image.version} transferred to the ESME successfully")
 
 
-@usecase("CS06Alert", _title("CS06Alert"), devices=["ESME"], tags=["alert", "ESME"])
+@usecase("CS06Alert", _title("CS06Alert"), devices=["ESME"], tags=["alert", "ESME"],
+          message_codes=[0x00CA])
 async def cs06_alert(s: Session, timeout: float = 5.0) -> None:
     """After an image was distributed to the ESME (its receipt awaited), CS06 activates it
     future-dated; when the time comes the ESME reports the activation (8F66)."""
@@ -465,7 +468,8 @@ async def cs06_alert(s: Session, timeout: float = 5.0) -> None:
             "the alert names the CS06 command's counter")
 
 
-@usecase("FDEA-DLMS", _title("FDEA-DLMS"), devices=["ESME"], tags=["alert", "ESME"])
+@usecase("FDEA-DLMS", _title("FDEA-DLMS"), devices=["ESME"], tags=["alert", "ESME"],
+          message_codes=[0x00CC])
 async def fdea_dlms(s: Session, timeout: float = 5.0) -> None:
     """ECS02 future-dated (RTDS FUTURE_DATED_TWIN_SUCCESS); when its time comes the ESME
     reports the execution (8F66) naming the command."""
@@ -479,7 +483,8 @@ async def fdea_dlms(s: Session, timeout: float = 5.0) -> None:
             == (0x001A, counter), "the alert names the ECS02 command (code, counter)")
 
 
-@usecase("FDEA-ZigBee", _title("FDEA-ZigBee"), devices=["GSME"], tags=["alert", "GSME"])
+@usecase("FDEA-ZigBee", _title("FDEA-ZigBee"), devices=["GSME"], tags=["alert", "GSME"],
+          message_codes=[0x00CD])
 async def fdea_zigbee(s: Session, timeout: float = 5.0) -> None:
     """GCS02 future-dated (RTDS FUTURE_DATED_SUCCESS); the GSME runs it at its time and,
     awake, reports the execution (8F66) naming the command."""
@@ -494,7 +499,8 @@ async def fdea_zigbee(s: Session, timeout: float = 5.0) -> None:
             (0x006C, counter), "the alert names the GCS02 command (code, counter)")
 
 
-@usecase("CS02gAlert", _title("CS02gAlert"), devices=["ESME"], tags=["alert", "ESME"])
+@usecase("CS02gAlert", _title("CS02gAlert"), devices=["ESME"], tags=["alert", "ESME"],
+          message_codes=[0x0124])
 async def cs02g_alert(s: Session, timeout: float = 5.0) -> None:
     """CS02g loadControllerBySupplier future-dated (RTDS FUTURE_DATED_SUCCESS); at its
     time the ESME replaces the load controller's trust anchors and reports it (8F66)."""
@@ -505,7 +511,8 @@ async def cs02g_alert(s: Session, timeout: float = 5.0) -> None:
                       timeout=timeout)
 
 
-@usecase("CS02bAlert", _title("CS02bAlert"), devices=["ESME"], tags=["alert", "ESME"])
+@usecase("CS02bAlert", _title("CS02bAlert"), devices=["ESME"], tags=["alert", "ESME"],
+          message_codes=[0x00CB])
 async def cs02b_alert(s: Session, timeout: float = 5.0) -> None:
     """CS02b networkOperatorByNetworkOperator (RTDS 6.15.1 SUCCESS) with an execution
     date-time (§2.4 ``executionDateTime``); at that time the ESME replaces the network
@@ -531,7 +538,8 @@ async def cs02b_alert(s: Session, timeout: float = 5.0) -> None:
 VARIANTS = ("GSME", "ESME")
 
 
-@usecase("GCA", _title("GCA"), devices=VARIANTS, tags=["alert", *VARIANTS], variants=VARIANTS)
+@usecase("GCA", _title("GCA"), devices=VARIANTS, tags=["alert", *VARIANTS], variants=VARIANTS,
+          message_codes=[0x1000])
 async def gca(s: Session, variant: str = "GSME", timeout: float = 5.0) -> None:
     """A command whose MAC does not verify: the device refuses it with the Generic Critical
     Alert (8F53 authentication failure) to the command's originator."""
@@ -545,7 +553,7 @@ async def gca(s: Session, variant: str = "GSME", timeout: float = 5.0) -> None:
                       timeout=timeout, variant=variant)
 
 
-@usecase("GNCA", _title("GNCA"), devices=["GSME"], tags=["alert", "GSME"])
+@usecase("GNCA", _title("GNCA"), devices=["GSME"], tags=["alert", "GSME"], message_codes=[0x1001])
 async def gnca(s: Session, timeout: float = 5.0, pence: int = 500) -> None:
     """The consumer tops up on the PPMID (PCS01): the GSME's event "credit added locally"
     (810E) is configured to push to the WAN: Generic Non Critical Alert."""

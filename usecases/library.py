@@ -239,6 +239,11 @@ async def run_variant(s: Session, defn: UseCaseDef, variant_name: str,
                           variant.response, strict_not_found="NOT_FOUND" in variant.name)
         s.check(not differs, "the response says what the RTDS response of "
                              f"{variant.name} says" + (f": {differs}" if differs else ""))
+    if variant.response is None and response.payload is not None and \
+            not any(w in variant.name for w in ("ERROR", "NOT_FOUND")):
+        failed = failures(defn.family, response.payload)
+        s.check(not failed, "the device reports success (no RTDS response to compare with)"
+                + (f": {'; '.join(failed[:3])}" if failed else ""))
     if execution in (None, "immediate") and response.payload is not None:
         check_meaning(s, defn, device, payload_tree(defn, variant, **(
             _exchange_values(defn, variant, response.frame.counter if response.frame else 0,
@@ -248,6 +253,38 @@ async def run_variant(s: Session, defn: UseCaseDef, variant_name: str,
         for code in sorted(set(variant.expects_alerts)):
             await s.expect_alert(code, originator=device, timeout=5)
     return response
+
+
+def failures(family: PayloadFamily, payload: dict[str, Any]) -> list[str]:
+    """Where a response reports a failure: DLMS results other than success (0), ZCL
+    statuses other than SUCCESS / NOT_FOUND, ASN.1 statuses and response codes other than
+    success (§2.2–2.4)."""
+    out: list[str] = []
+    if family is PayloadFamily.DLMS:
+        out += [f"request {i}: DLMS result {r.get('result')}"
+                for i, r in enumerate(payload.get("results", [])) if r.get("result") != 0]
+    elif family is PayloadFamily.GBZ:
+        for i, c in enumerate(payload.get("components", [])):
+            frame = c.get("frame") or {}
+            body = frame.get("payload") if isinstance(frame.get("payload"), dict) else {}
+            statuses = [body.get("status")] if frame.get("command_id") == 0x0B else \
+                [r.get("status") for r in body.get("records", []) if isinstance(r, dict)]
+            out += [f"component {i}: ZCL {st}" for st in statuses
+                    if st not in (None, "success", "not_found")]
+    elif family is PayloadFamily.ASN1:
+        def walk(node: Any, where: str) -> None:
+            if isinstance(node, dict):
+                for key in ("status", "response_code"):
+                    if isinstance(node.get(key), int) and node[key] != 0:
+                        out.append(f"{where or 'response'}: {key} {node[key]} "
+                                   f"({node.get(key + '_name')})")
+                for k, v in node.items():
+                    walk(v, f"{where}.{k}" if where else k)
+            elif isinstance(node, list):
+                for i, v in enumerate(node):
+                    walk(v, f"{where}[{i}]")
+        walk(payload, "")
+    return out
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -366,6 +403,6 @@ def register(registry: Registry = REGISTRY) -> list[str]:
         devices = sorted({device_of(defn, v) for v in defn.variants})
         registry.add(UseCase(defn.id, defn.title, _runner(defn), tuple(devices),
                              (*defn.tags, defn.source),
-                             tuple(v.name for v in defn.variants)))
+                             tuple(v.name for v in defn.variants), (defn.message_code,)))
         added.append(defn.id)
     return added
