@@ -12,13 +12,35 @@ usage, cell usage) — e.g. (supplier, digitalSignature, management) — as CS02
 :meth:`Asn1Model.bind` takes the cells from the key store of the :class:`GbcsDevice` the model
 belongs to: for each role its device type holds cells of and each key usage, the first key of
 that role (cell usage prepaymentTopUp(1) for the supplier's prepayment KA key). A CS02b/CS02g
-replacement checks every replacement (the mode allows the target cell, the device holds it,
-the certificate fits it), then replaces all of them or none, and has the device trust the new
-key and no longer the old one (:meth:`GbcsDevice.replace_trusted_key`); the replaced cells are
-kept in the state and re-applied when the device is built again. Future-dated replacements
-run at their time and report by alert 0x00CB (CS02b) or 0x0124 (CS02g); an execution time of
-9999-12-31 23:59:59 cancels the pending ones of that message code (RTDS CANCELLATION variants,
-as for CS06).
+replacement first checks that the command is authorised (below), then every replacement (the
+mode allows the target cell, the device holds it, the certificate fits it and chains to the
+root), then replaces all of them or none, and has the device trust the new key and no longer
+the old one (:meth:`GbcsDevice.replace_trusted_key`); the replaced cells are kept in the state
+and re-applied when the device is built again. Future-dated replacements run at their time
+and report by alert 0x00CB (CS02b) or 0x0124 (CS02g); an execution time of 9999-12-31 23:59:59
+cancels the pending ones of that message code (RTDS CANCELLATION variants, as for CS06).
+
+Authorisation (gbcs-protocol.md §2.4 mode names; gfi's reading of GBCS): the mode must be
+the message code's (0x0100 + mode; CS02g 0x0125 mode 10, 0x0126 mode 11), and the command's
+originator — whose signature (or, for the MAC-only ACB mode, MAC) the device has verified —
+must be the party the device's trust anchor cells hold for the mode's authorising role
+(:data:`MODE_AUTHORISER`: supplier, WAN provider, network operator, ACB, transitional CoS,
+Recovery, load controller). anyByContingency (9) is authorised by the contingency key instead:
+the device holds it only wrapped, with its root anchor, and the command's plaintext symmetric
+key must unwrap it to the key that signed the command. Until the command is authorised nothing
+is replaced (every cell reports status 127).
+
+The root cell (0, keyCertSign): the root RTDS devices hold is known only by its key identifier
+(:data:`RTDS_ROOT_KEY_ID`, CS02b anyByContingency responses), so until a root with a known
+certificate is installed (rootBySupplier, rootByWanProvider, anyByContingency) a replacement
+certificate need only be issued by a certificate of the command's certification path; after
+that, the issuing certificate must itself be issued by the root. A new root must be
+self-signed, with keyCertSign. The CHF and GPF's network operator cells first hold the ACB's
+keys (RTDS 6.21 handover: the DCC holds them until it hands them to the network operator).
+
+CS02d (Update Device Certificates on Device) installs a new certificate for one of the
+device's own key pairs: its subject must be the device, its key usage one of DS or KA, its
+issuer the CA that issued the device's certificates, its public key the device's key.
 
 Initial state, as the RTDS 4.5.0 scenarios imply it (gbcs-protocol.md §5): the device log
 holds the entries the RTDS devices report (CS07 SUCCESS, 8.9), so CS04AC can unjoin them; the
@@ -37,6 +59,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap_with_padding
 
 from gfi.codecs.asn1.gbcs import CERTIFICATE
 from gfi.codecs.gbcs.catalogue import DeviceType
@@ -47,7 +70,7 @@ from gfi.codecs.security.keystore import (
     KeyUsage,
     parse_key_material,
 )
-from gfi.emulators.identity import DeviceIdentity, derive_key
+from gfi.emulators.identity import CONTINGENCY, ROOT_ENTITY, DeviceIdentity, derive_key, test_smki
 from gfi.emulators.model import FutureDatedExecution, HandleContext, HandleResult
 from gfi.errors import GfiError
 
@@ -98,6 +121,18 @@ STORE_USAGES: Mapping[tuple[str, int], KeyUsage] = {
     (KEY_USAGE_KA, 1): KeyUsage.PP_KA,
 }
 _CELL_OF_USAGE = {usage: cell for cell, usage in STORE_USAGES.items()}
+#: The root trust anchor cell, and the key identifier of the root RTDS devices hold (RTDS CS02b
+#: anyByContingency responses: its certificate is not published).
+ROOT_CELL: Cell = (0, "keyCertSign", 0)
+RTDS_ROOT_KEY_ID = "48CF1B32697C4669"
+#: The role whose trust anchor authorises each credentials replacement mode (module
+#: docstring); mode 9 (anyByContingency) is authorised by the contingency key.
+MODE_AUTHORISER: Mapping[int, int] = {
+    0: 2, 1: 6, 2: 2, 3: 3, 4: 4, 5: 6, 6: 5, 7: 5, 8: 1, 10: 8, 11: 2,
+}
+CONTINGENCY_MODE = 9
+#: CS02g message codes → their credentials replacement mode (RTDS).
+CS02G_MODES: Mapping[int, int] = {0x0125: 10, 0x0126: 11}
 #: The cells (by role) each credentials replacement mode may replace, read from the mode names
 #: (gbcs-protocol.md §2.4): "anyExceptAbnormalRoot" all but the root, "any" all.
 MODE_TARGET_ROLES: Mapping[int, frozenset[int]] = {
@@ -179,6 +214,22 @@ def _issued_by(cert: x509.Certificate, path: Sequence[str]) -> bool:
     return False
 
 
+def _chains(cert: x509.Certificate, path: Sequence[str], root: x509.Certificate | None) -> bool:
+    """Whether ``cert`` chains through the certification path to ``root`` (None: the RTDS root
+    of unknown key, so only the path is checked; module docstring)."""
+    if root is None:
+        return _issued_by(cert, path)
+    root_der = root.public_bytes(serialization.Encoding.DER).hex()
+    if _issued_by(cert, [root_der]):
+        return True
+    for hex_der in path:
+        found = _certificate(hex_der)
+        if found is not None and _issued_by(cert, [hex_der]) and \
+                _issued_by(found[2], [root_der]):
+            return True
+    return False
+
+
 class Asn1Model:
     """ASN.1 use cases of one device (see the module docstring)."""
 
@@ -201,6 +252,11 @@ class Asn1Model:
         self.seq_numbers: dict[str, int] = dict(state.get("seq_numbers", {}))
         #: Cells replaced so far: "role/usage/cell usage" → certificate (hex DER).
         self.replaced: dict[str, str] = dict(state.get("trust_anchors", {}))
+        #: The contingency public key, wrapped, held with the root anchor (gfi's test SMKI).
+        self.wrapped_contingency_key: str = state.get(
+            "wrapped_contingency_key", test_smki().wrapped_contingency_key.hex().upper())
+        #: The device's own certificates installed by CS02d: key usage → certificate (hex).
+        self.device_certificates: dict[str, str] = dict(state.get("device_certificates", {}))
         #: The cells and the key each holds (from the device, :meth:`bind`).
         self.cells: dict[Cell, KeyEntry] = {}
         self.device: TrustHolder | None = None
@@ -209,7 +265,9 @@ class Asn1Model:
         return {"firmware_version": self.firmware_version, "images": dict(self.images),
                 "joined": dict(self.joined), "pending": [list(p) for p in self.pending],
                 "pending_credentials": [dict(p) for p in self.pending_credentials],
-                "seq_numbers": dict(self.seq_numbers), "trust_anchors": dict(self.replaced)}
+                "seq_numbers": dict(self.seq_numbers), "trust_anchors": dict(self.replaced),
+                "wrapped_contingency_key": self.wrapped_contingency_key,
+                "device_certificates": dict(self.device_certificates)}
 
     def distribute_image(self, manufacturer_image_hash: str, version: str) -> None:
         """An image arrived (by OTA); CS06 may activate it."""
@@ -226,6 +284,13 @@ class Asn1Model:
             if entry.role is not None and entry.role in CELL_ROLES and cell is not None and \
                     entry.role not in ROLES_NOT_HELD.get(self.identity.device_type, ()):
                 self.cells.setdefault((entry.role, *cell), entry)
+        if self.identity.device_type in (DeviceType.CHF, DeviceType.GPF):  # RTDS 6.21
+            for usage in (KEY_USAGE_DS, KEY_USAGE_KA):
+                acb = self.cells.get((4, usage, 0))
+                if acb is not None and (3, usage, 0) in self.cells:
+                    self.cells[(3, usage, 0)] = acb
+        for usage, certificate in self.device_certificates.items():
+            self._take_certificate(usage, certificate)
         for name, certificate in self.replaced.items():
             role, usage, cell_usage = name.split("/")
             self._install((int(role), usage, int(cell_usage)), certificate)
@@ -241,19 +306,24 @@ class Asn1Model:
         result: HandleResult = handler(request, ctx)
         return result
 
-    def fail(self, request: dict[str, Any], ctx: HandleContext, code: int) -> HandleResult:
+    def fail(self, request: dict[str, Any], ctx: HandleContext, code: int,
+             at: int = 0) -> HandleResult:
         """The answer of a device whose hardware fails the command (HardwareFault, the RTDS
-        ERROR variants): the use case's error form carrying ``code`` where it has one; nothing
-        changes."""
+        ERROR variants): the use case's error form carrying ``code`` where it has one — for a
+        credentials-details read the roles before ``at`` answered, the rest status 127;
+        nothing changes."""
         name = str(request.get("schema", "")).split(".")[0]
         if name in ("CS02c", "CS02e"):
             response: dict[str, Any] = {"schema": f"{name}.response.error", "response_code": code}
         elif name in ("CS02d", "CS03A1", "CS03A2", "CS03B", "CS03C", "CS04AC", "CS04B"):
             response = {"schema": f"{name}.response", "response_code": code}
         elif name in ("CS02a", "CS02f"):
+            roles = list(request.get("roles_required", []))
+            answered = self._credentials_details({"roles_required": roles[:at]}, name)
             response = {"schema": f"{name}.response", "remote_parties": [
-                {"role": role, "status": STATUS_OTHER, "current_seq_number": None,
-                 "trust_anchor_cells": None} for role in request.get("roles_required", [])]}
+                *answered.response["remote_parties"],
+                *({"role": role, "status": STATUS_OTHER, "current_seq_number": None,
+                   "trust_anchor_cells": None} for role in roles[at:])]}
         elif name in ("CS02b", "CS02g"):
             items = request.get("replacements", [])
             outcome = self._outcome(request, [STATUS_FAILED] * len(items), [None] * len(items))
@@ -372,23 +442,34 @@ class Asn1Model:
         """Per role asked: its cells (key usage, cell usage, subject id, key identifier) and
         sequence number, or status 25 when the device holds none (RTDS 6.24.1)."""
         parties = []
+        order = [ROOT_CELL[1:], *STORE_USAGES]
         for role in request.get("roles_required", []):
-            cells = [(cell, entry) for cell, entry in self.cells.items() if cell[0] == role]
+            cells = [(cell, self._held(cell)) for cell in self._cells() if cell[0] == role]
             if not cells:
                 parties.append({"role": role, "status": STATUS_NOT_FOUND,
                                 "current_seq_number": None, "trust_anchor_cells": None})
                 continue
-            order = list(STORE_USAGES)
             cells.sort(key=lambda c: order.index(c[0][1:]))
             parties.append({
                 "role": role, "status": STATUS_SUCCESS,
                 "current_seq_number": self.seq_numbers.get(str(role), 0),
                 "trust_anchor_cells": [
                     {"key_usage": [cell[1]], "cell_usage": cell[2] or None,
-                     "subject_unique_id": entry.entity, "subject_key_identifier":
-                     key_identifier(entry)} for cell, entry in cells]})
+                     "subject_unique_id": held[0], "subject_key_identifier": held[1]}
+                    for cell, held in cells]})
         return HandleResult({"schema": f"{name}.response", "remote_parties": parties},
                             [f"credentials details of roles {request.get('roles_required')}"])
+
+    def _cells(self) -> list[Cell]:
+        """Every cell the device holds: the root's and those bound from its key store."""
+        return [ROOT_CELL, *(cell for cell in self.cells if cell != ROOT_CELL)]
+
+    def _held(self, cell: Cell) -> tuple[str, str]:
+        """(subject unique id, key identifier) of what a cell holds."""
+        entry = self.cells.get(cell)
+        if entry is None:
+            return (NO_ID, RTDS_ROOT_KEY_ID) if cell == ROOT_CELL else (NO_ID, NO_ID)
+        return entry.entity, key_identifier(entry)
 
     def on_cs02b(self, request: dict[str, Any], ctx: HandleContext) -> HandleResult:
         return self._update_credentials(request, ctx, "CS02b")
@@ -399,9 +480,17 @@ class Asn1Model:
     def _update_credentials(self, request: dict[str, Any], ctx: HandleContext,
                             name: str) -> HandleResult:
         """Update Security Credentials: now (the response carries the execution outcome), at
-        its execution time (the response only accepts it), or cancel (§2.4)."""
+        its execution time (the response only accepts it), or cancel (§2.4) — once the
+        command is authorised (module docstring)."""
         accepted: dict[str, Any] = {"schema": f"{name}.response", "command_accepted": None,
                                     "execution_outcome": None}
+        refused = self._authorisation(request, ctx)
+        if refused:
+            items = request.get("replacements", [])
+            outcome = self._outcome(request, [STATUS_OTHER] * len(items), [None] * len(items))
+            logger.info("%s refuses %s: %s", self.identity.eui64, name, refused)
+            return HandleResult({**accepted, "execution_outcome": outcome},
+                                [f"not authorised: {refused}"])
         when = request.get("execution_date_time")
         if when == NEVER:
             before = len(self.pending_credentials)
@@ -418,18 +507,71 @@ class Asn1Model:
         return HandleResult({**accepted, "execution_outcome": outcome},
                             [f"credentials {'replaced' if ok else 'not replaced'}"])
 
-    def _check(self, mode: int, item: Mapping[str, Any], path: Sequence[str]) -> int:
+    def _authorisation(self, command: Mapping[str, Any], ctx: HandleContext) -> str:
+        """'' when the requester may have the command's mode run, else why not."""
+        control = command["control"]
+        mode = int(control["credentials_replacement_mode"])
+        code = ctx.message_code
+        expected = CS02G_MODES.get(code, code - 0x0100)
+        if mode != expected:
+            return f"mode {mode} is not message code {code:04X}'s"
+        if mode == CONTINGENCY_MODE:
+            return self._contingency(control, ctx.requester)
+        role = MODE_AUTHORISER.get(mode)
+        named = control.get("authorising_remote_party_ta_cell_id")
+        if role is None or (named is not None and int(named["role"]) != role):
+            return f"mode {mode} is not authorised by role {(named or {}).get('role')}"
+        holders = {entry.entity for cell, entry in self.cells.items() if cell[0] == role}
+        if ctx.requester.upper() not in holders:
+            return (f"{ctx.requester} does not hold the role {role} trust anchor "
+                    f"({', '.join(sorted(holders)) or 'none held'})")
+        return ""
+
+    def _contingency(self, control: Mapping[str, Any], requester: str) -> str:
+        """anyByContingency: the plaintext symmetric key must unwrap the contingency key held
+        with the root anchor to the key the command was signed with (module docstring)."""
+        if requester.upper() != CONTINGENCY or self.device is None:
+            return f"{requester} is not the contingency party {CONTINGENCY}"
+        plaintext = control.get("plaintext_symmetric_key")
+        try:
+            point = aes_key_unwrap_with_padding(bytes.fromhex(plaintext or ""),
+                                                bytes.fromhex(self.wrapped_contingency_key))
+            key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+        except (InvalidUnwrap, ValueError):
+            return "the plaintext symmetric key does not unwrap the contingency key"
+        signers = self.device.security.keys.keys(CONTINGENCY, KeyUsage.DS)
+        if not any(e.public_key.public_numbers() == key.public_numbers() for e in signers):
+            return "the command is not signed with the unwrapped contingency key"
+        return ""
+
+    def _root(self, command: Mapping[str, Any]) -> x509.Certificate | None:
+        """The root the command's certificates must chain to: the one it installs, else the
+        one held (None: the RTDS root, whose certificate is unknown)."""
+        for item in command.get("replacements", []):
+            if _cell_of(item.get("target_ta_cell_id") or {}) == ROOT_CELL:
+                found = _certificate(str(item.get("certificate", "")))
+                return found[2] if found is not None else None
+        held = self.cells.get(ROOT_CELL)
+        return held.certificate if held is not None else None
+
+    def _check(self, mode: int, item: Mapping[str, Any], path: Sequence[str],
+               root: x509.Certificate | None) -> int:
         """The status one replacement would have (module docstring)."""
         cell = _cell_of(item.get("target_ta_cell_id") or {})
         if cell is None or cell[0] not in MODE_TARGET_ROLES.get(mode, frozenset()):
             return STATUS_OTHER
-        if cell not in self.cells:
+        if cell not in self.cells and cell != ROOT_CELL:
             return STATUS_NOT_FOUND
         found = _certificate(str(item.get("certificate", "")))
+        if found is None or cell[1] not in (found[0].get("key_usage") or []):
+            return STATUS_BAD_CERTIFICATE
         # Validity periods are not checked: RTDS devices at 2015-01-01 take certificates
         # valid from 2016-01-10 whether or not time-based CPV checks are disapplied.
-        if found is None or found[0].get("key_usage") != [cell[1]] or \
-                not found[0].get("entity_id") or not _issued_by(found[2], path):
+        if cell == ROOT_CELL:
+            return STATUS_SUCCESS if _issued_by(found[2], [str(item["certificate"])]) \
+                else STATUS_BAD_CERTIFICATE
+        if found[0].get("key_usage") != [cell[1]] or not found[0].get("entity_id") or \
+                not _chains(found[2], path, root):
             return STATUS_BAD_CERTIFICATE
         return STATUS_SUCCESS
 
@@ -438,12 +580,13 @@ class Asn1Model:
         mode = int(command["control"]["credentials_replacement_mode"])
         items = command.get("replacements", [])
         path = command.get("certification_path") or []
-        statuses = [self._check(mode, item, path) for item in items]
+        root = self._root(command)
+        statuses = [self._check(mode, item, path, root) for item in items]
         ok = bool(items) and not any(statuses)
         if not ok:  # the valid ones are not replaced either
             statuses = [status or STATUS_OTHER for status in statuses]
         installed: list[KeyEntry | None] = [None] * len(items)
-        existing = [self.cells.get(_cell_of(item["target_ta_cell_id"]) or (-1, "", 0))
+        existing = [self._held(_cell_of(item["target_ta_cell_id"]) or (-1, "", 0))
                     for item in items]
         if ok:
             for i, item in enumerate(items):
@@ -455,18 +598,23 @@ class Asn1Model:
         return self._outcome(command, statuses, installed, existing), ok
 
     def _install(self, cell: Cell, certificate: str) -> KeyEntry:
-        """Have the device trust ``certificate`` in ``cell`` instead of the key held there."""
+        """Have the device trust ``certificate`` in ``cell`` instead of the key held there
+        (the root only checks certificates: it joins no key store)."""
         assert self.device is not None, "the model is bound to no device"
         found = _certificate(certificate)
         if found is None:
             raise GfiError(f"trust anchor {_cell_name(cell)}: unreadable certificate")
         details, public, cert = found
-        old = self.cells.get(cell)
-        if old is not None and any(e is old for c, e in self.cells.items() if c != cell):
-            old = None  # another cell still holds that key
-        entry = self.device.replace_trusted_key(old, KeyEntry(
-            str(details["entity_id"]), STORE_USAGES[cell[1:]], public, None, cert,
-            [f"trust anchor {_cell_name(cell)}"], cell[0]))
+        if cell == ROOT_CELL:
+            entry = KeyEntry(ROOT_ENTITY, KeyUsage.DS, public, None, cert,
+                             ["trust anchor root"], 0)
+        else:
+            old = self.cells.get(cell)
+            if old is not None and any(e is old for c, e in self.cells.items() if c != cell):
+                old = None  # another cell still holds that key
+            entry = self.device.replace_trusted_key(old, KeyEntry(
+                str(details["entity_id"]), STORE_USAGES[cell[1:]], public, None, cert,
+                [f"trust anchor {_cell_name(cell)}"], cell[0]))
         self.cells[cell] = entry
         self.replaced[_cell_name(cell)] = certificate.upper()
         logger.info("%s trusts %s in cell %s", self.identity.eui64, entry.entity,
@@ -491,17 +639,16 @@ class Asn1Model:
 
     def _outcome(self, command: Mapping[str, Any], statuses: Sequence[int],
                  installed: Sequence[KeyEntry | None],
-                 existing: Sequence[KeyEntry | None] | None = None) -> dict[str, Any]:
+                 existing: Sequence[tuple[str, str]] | None = None) -> dict[str, Any]:
         """The execution outcome (CS02b/CS02g response and alert, §2.4): per cell its status
         and the subject id and key identifier held before and after (the same when the cell
         was not replaced, as RTDS shows)."""
         items = command.get("replacements", [])
         if existing is None:
-            existing = [self.cells.get(_cell_of(item["target_ta_cell_id"]) or (-1, "", 0))
+            existing = [self._held(_cell_of(item["target_ta_cell_id"]) or (-1, "", 0))
                         for item in items]
         outcomes = []
-        for item, status, old, new in zip(items, statuses, existing, installed, strict=True):
-            before = (old.entity, key_identifier(old)) if old is not None else (NO_ID, NO_ID)
+        for item, status, before, new in zip(items, statuses, existing, installed, strict=True):
             after = (new.entity, key_identifier(new)) if new is not None else before
             outcomes.append({
                 "affected_ta_cell_id": item["target_ta_cell_id"], "status": status,
@@ -514,6 +661,45 @@ class Asn1Model:
                     command["control"]["credentials_replacement_mode"],
                 "seq_number_changes": self._seq_changes(command),
                 "replacement_outcomes": outcomes}
+
+    # -- the device's own certificates (CS02d) ----------------------------------------------
+    def on_cs02d(self, request: dict[str, Any], ctx: HandleContext) -> HandleResult:
+        """Update Device Certificates on Device (§2.4 response codes; module docstring)."""
+        def answer(code: int, change: str) -> HandleResult:
+            return HandleResult({"schema": "CS02d.response", "response_code": code}, [change])
+
+        found = _certificate(str(request.get("certificate", "")))
+        issuer = self.identity.ca_certificate
+        if found is None or issuer is None or not _issued_by(found[2], [
+                issuer.public_bytes(serialization.Encoding.DER).hex()]):
+            return answer(1, "invalid certificate (not one the device's CA issued)")
+        details, public, _ = found
+        if details.get("entity_id") != self.identity.eui64:
+            return answer(2, f"wrong device identity {details.get('entity_id')}")
+        usage = details.get("key_usage") or []
+        if usage not in ([KEY_USAGE_DS], [KEY_USAGE_KA]):
+            return answer(3, f"invalid key usage {usage}")
+        key = self.identity.ds_key if usage == [KEY_USAGE_DS] else self.identity.ka_key
+        if key is None:
+            return answer(4, "no corresponding key pair")
+        if key.public_key().public_numbers() != public.public_numbers():
+            return answer(5, "wrong public key")
+        self.device_certificates[usage[0]] = str(request["certificate"]).upper()
+        self._take_certificate(usage[0], self.device_certificates[usage[0]])
+        return answer(0, f"new {usage[0]} device certificate installed")
+
+    def _take_certificate(self, usage: str, certificate: str) -> None:
+        """Hold ``certificate`` as the device's own for ``usage`` (CS02d, CS02e)."""
+        cert = x509.load_der_x509_certificate(bytes.fromhex(certificate))
+        if usage == KEY_USAGE_DS:
+            self.identity.ds_certificate = cert
+        else:
+            self.identity.ka_certificate = cert
+        if self.device is not None:
+            store_usage = KeyUsage.DS if usage == KEY_USAGE_DS else KeyUsage.KA
+            for entry in self.device.security.keys.keys(self.identity.eui64, store_usage):
+                if entry.private_key is not None:
+                    entry.certificate = cert
 
     # -- firmware (CS06) --------------------------------------------------------------------
     def on_cs06(self, request: dict[str, Any], ctx: HandleContext) -> HandleResult:

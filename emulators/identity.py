@@ -6,11 +6,16 @@ Device certificates follow the shape of SMKI device certificates (gbcs-security.
 empty subject, the entity id in a critical subjectAltName otherName *hardwareModuleName*
 (1.3.6.1.5.5.7.8.4), key usage digitalSignature or keyAgreement. Keys are derived from a seed
 so a premises is reproducible; they are TEST keys.
+
+:class:`TestSmki` is gfi's own organisation hierarchy (root → issuing authority → remote-party
+certificates), used where a test needs organisation certificates nobody publishes private keys
+for: the replacement credentials of CS02b (gfi.usecases.credentials) and the contingency key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -18,6 +23,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.keywrap import aes_key_wrap_with_padding
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from gfi.codecs.gbcs.catalogue import DeviceType
@@ -31,6 +37,13 @@ HARDWARE_MODULE_NAME = ObjectIdentifier("1.3.6.1.5.5.7.8.4")
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 _NOT_BEFORE = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
 _NOT_AFTER = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
+#: x500UniqueIdentifier (2.5.4.45): an organisation certificate's entity id (§1.8).
+X500_UNIQUE_IDENTIFIER = ObjectIdentifier("2.5.4.45")
+#: The contingency party: the recipient of RTDS's CS02b anyByContingency responses
+#: (gbcs-protocol.md §1.5); it signs with the contingency key, not a certificate.
+CONTINGENCY = "70B3D51F300017FF"
+#: The subject unique id a root certificate reports (RTDS CS02b anyByContingency responses).
+ROOT_ENTITY = "0000000000000000"
 
 
 def derive_key(seed: str, *parts: str) -> ec.EllipticCurvePrivateKey:
@@ -52,11 +65,23 @@ class TestCa:
             x509.NameAttribute(NameOID.COMMON_NAME, "gfi device CA"),
         ])
 
+    @functools.cached_property
+    def certificate(self) -> x509.Certificate:
+        """The CA's own (self-signed) certificate: what devices check a CS02d certificate
+        against."""
+        return (x509.CertificateBuilder().subject_name(self.name).issuer_name(self.name)
+                .public_key(self.key.public_key()).serial_number(1)
+                .not_valid_before(_NOT_BEFORE).not_valid_after(_NOT_AFTER)
+                .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+                .sign(self.key, hashes.SHA256()))
+
     def issue(self, eui64: str, usage: KeyUsage, public_key: ec.EllipticCurvePublicKey,
-              ) -> x509.Certificate:
-        """A device certificate for ``eui64`` and ``usage`` (DS or KA)."""
-        serial = int.from_bytes(hashlib.sha256(f"{eui64}/{usage.value}".encode()).digest()[:16],
-                                "big") >> 1
+              *, generation: int = 1) -> x509.Certificate:
+        """A device certificate for ``eui64`` and ``usage`` (DS or KA); a later
+        ``generation`` is a re-issue (another serial number), e.g. for CS02d."""
+        suffix = f"/{generation}" if generation > 1 else ""
+        serial = int.from_bytes(hashlib.sha256(f"{eui64}/{usage.value}{suffix}".encode())
+                                .digest()[:16], "big") >> 1
         hw_module = bytes([0x30, 0x14, 0x06, 0x08]) + bytes.fromhex("2B06010401829A5C") + \
             bytes([0x04, 0x08]) + bytes.fromhex(eui64)
         # otherName value: HardwareModuleName ::= SEQUENCE { hwType OID, hwSerialNum OCTET
@@ -91,6 +116,9 @@ class DeviceIdentity:
     ka_key: ec.EllipticCurvePrivateKey | None = None
     ds_certificate: x509.Certificate | None = None
     ka_certificate: x509.Certificate | None = None
+    #: The certificate of the CA that issued the device's certificates (CS02d checks a new
+    #: one against it).
+    ca_certificate: x509.Certificate | None = None
 
     @property
     def is_type1(self) -> bool:
@@ -109,6 +137,7 @@ class DeviceIdentity:
             ident.ka_key = derive_key(seed, eui64, "ka")
             ident.ds_certificate = ca.issue(eui64, KeyUsage.DS, ident.ds_key.public_key())
             ident.ka_certificate = ca.issue(eui64, KeyUsage.KA, ident.ka_key.public_key())
+            ident.ca_certificate = ca.certificate
         return ident
 
     def publish(self, store: InMemoryKeyStore, *, private: bool = False) -> None:
@@ -159,3 +188,104 @@ class RemoteParty:
         entry = store.add_pem(self.entity_id, KeyUsage.KA, pem,
                               label=f"gfi-{self.entity_id}-ka")
         entry.certificate = self.ka_certificate
+
+
+def _key_identifier(public_key: ec.EllipticCurvePublicKey) -> x509.SubjectKeyIdentifier:
+    """An 8-byte key identifier, RFC 5280 §4.2.1.2 method 2, the form RTDS certificates use."""
+    point = public_key.public_bytes(serialization.Encoding.X962,
+                                    serialization.PublicFormat.UncompressedPoint)
+    digest = bytearray(hashlib.sha1(point).digest()[-8:])
+    digest[0] = 0x40 | (digest[0] & 0x0F)
+    return x509.SubjectKeyIdentifier(bytes(digest))
+
+
+def _ca_certificate(key: ec.EllipticCurvePrivateKey, name: x509.Name,
+                    issuer_key: ec.EllipticCurvePrivateKey, issuer: x509.Name,
+                    path_length: int | None) -> x509.Certificate:
+    return (x509.CertificateBuilder().subject_name(name).issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(int.from_bytes(hashlib.sha256(name.public_bytes()).digest()[:16],
+                                          "big") >> 1)
+            .not_valid_before(_NOT_BEFORE).not_valid_after(_NOT_AFTER)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=path_length),
+                           critical=True)
+            .add_extension(x509.KeyUsage(
+                digital_signature=False, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(_key_identifier(key.public_key()),
+                           critical=False)
+            .sign(issuer_key, hashes.SHA256()))
+
+
+class TestSmki:
+    """gfi's TEST organisation hierarchy, shaped like the SMKI one RTDS uses (gbcs-security.md
+    §1.8, gbcs-protocol.md §2.4): a self-signed root (OU=00, keyCertSign — what a device's root
+    trust anchor cell holds), an issuing authority it certifies (OU=07), and remote-party
+    certificates the issuing authority issues: subject x500UniqueIdentifier = the entity id
+    (a BIT STRING), OU = the role code, one key usage. Also the contingency key pair and the
+    symmetric key its public key is wrapped with (AES key wrap with padding, RFC 5649): a
+    device holds the wrapped key with its root trust anchor, and a CS02b anyByContingency
+    command carries the plaintext symmetric key that unwraps it (gbcs-protocol.md §2.4
+    ``plaintextSymmetricKey``; gfi's reading of GBCS). Every key derives from ``seed``."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, seed: str = "gfi") -> None:
+        self.seed = seed
+        self.root_key = derive_key(seed, "smki", "root")
+        root = x509.Name([x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "00"),
+                          x509.NameAttribute(NameOID.COMMON_NAME, "gfi test root")])
+        self.root = _ca_certificate(self.root_key, root, self.root_key, root, None)
+        self.ia_key = derive_key(seed, "smki", "issuing-authority")
+        self.ia_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "07"),
+                                  x509.NameAttribute(NameOID.COMMON_NAME, "gfi test IA")])
+        self.ia = _ca_certificate(self.ia_key, self.ia_name, self.root_key, root, 0)
+        self.contingency_key = derive_key(seed, "smki", "contingency")
+        self.contingency_wrapping_key = hashlib.sha256(
+            f"{seed}/smki/contingency-wrapping".encode()).digest()[:16]
+
+    @property
+    def wrapped_contingency_key(self) -> bytes:
+        """The contingency public key (uncompressed point) wrapped as a device holds it."""
+        point = self.contingency_key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+        return aes_key_wrap_with_padding(self.contingency_wrapping_key, point)
+
+    def party_key(self, entity: str, usage: KeyUsage) -> ec.EllipticCurvePrivateKey:
+        return derive_key(self.seed, "smki", entity.upper(), usage.value)
+
+    def issue(self, entity: str, role: int, usage: KeyUsage
+              ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+        """A remote party's key pair and certificate (``usage`` DS, KA or PP_KA)."""
+        key = self.party_key(entity, usage)
+        subject = x509.Name([
+            # a BIT STRING, as in SMKI certificates (cryptography names the type privately)
+            x509.NameAttribute(X500_UNIQUE_IDENTIFIER, b"\x00" + bytes.fromhex(entity),
+                               _type=x509.name._ASN1Type.BitString),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"{role:02X}"),
+        ])
+        signing = usage is KeyUsage.DS
+        cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(self.ia_name)
+                .public_key(key.public_key())
+                .serial_number(int.from_bytes(hashlib.sha256(
+                    f"{self.seed}/{entity}/{usage.value}".encode()).digest()[:16], "big") >> 1)
+                .not_valid_before(_NOT_BEFORE).not_valid_after(_NOT_AFTER)
+                .add_extension(x509.KeyUsage(
+                    digital_signature=signing, content_commitment=False,
+                    key_encipherment=False, data_encipherment=False, key_agreement=not signing,
+                    key_cert_sign=False, crl_sign=False, encipher_only=False,
+                    decipher_only=False), critical=True)
+                .add_extension(_key_identifier(key.public_key()),
+                               critical=False)
+                .sign(self.ia_key, hashes.SHA256()))
+        return key, cert
+
+
+@functools.lru_cache(maxsize=4)
+def test_smki(seed: str = "gfi") -> TestSmki:
+    """The (cached) :class:`TestSmki` of ``seed``."""
+    return TestSmki(seed)
+
+
+test_smki.__test__ = False  # type: ignore[attr-defined]

@@ -18,6 +18,11 @@ For one variant the runner
 5. for a future-dated variant, moves the simulated clock past the execution time and awaits
    each alert RTDS shows (e.g. 0x00CC Future Dated Execution alert).
 
+Credential commands without an RTDS command (CS02b modes, CS02d) carry placeholder
+certificates in the library; step 2 replaces them with credentials computed from the
+session's premises (:mod:`gfi.usecases.credentials`), and once the device reports success
+the head end adopts the new keys.
+
 Use Cases that GBCS defines as alerts only have no command and are not runnable; they are
 checked where the commands that cause them run.
 """
@@ -37,8 +42,15 @@ from gfi.codecs.gbcs.decoder import DecodedMessage, encode_payload
 from gfi.codecs.gbcs.message import DlmsDateTime
 from gfi.emulators.device import HardwareFault, gbz_time
 from gfi.premises import ACB, SUPPLIER
+from gfi.usecases import credentials
 from gfi.usecases.catalogue import UseCaseDef, VariantDef, use_cases
-from gfi.usecases.params import Param, parameters, payload_tree, response_summary
+from gfi.usecases.params import (
+    Param,
+    asn1_statuses,
+    parameters,
+    payload_tree,
+    response_summary,
+)
 
 #: RTDS device ids (gbcs-protocol.md §1.5) → the device of a premises.
 RTDS_DEVICES = {
@@ -224,6 +236,10 @@ async def run_variant(s: Session, defn: UseCaseDef, variant_name: str,
     if "NOT_FOUND" in variant.name:  # a period the device holds nothing for
         overrides = period_overrides(defn, variant, s.premises.now() + dt.timedelta(days=1)) \
             | overrides
+    # credential commands: the premises' new credentials instead of the placeholders
+    creds = credentials.credentials_for(s.premises, defn, variant, device)
+    if creds is not None:
+        overrides = creds.overrides | overrides
 
     def payload(counter: int) -> bytes:
         values = _exchange_values(defn, variant, counter, originator, recipient) | overrides
@@ -244,6 +260,9 @@ async def run_variant(s: Session, defn: UseCaseDef, variant_name: str,
         failed = failures(defn.family, response.payload)
         s.check(not failed, "the device reports success (no RTDS response to compare with)"
                 + (f": {'; '.join(failed[:3])}" if failed else ""))
+    if creds is not None and response.payload is not None and \
+            not failures(defn.family, response.payload):
+        credentials.adopt(s.premises, creds)
     if execution in (None, "immediate") and response.payload is not None:
         check_meaning(s, defn, device, payload_tree(defn, variant, **(
             _exchange_values(defn, variant, response.frame.counter if response.frame else 0,
@@ -272,19 +291,17 @@ def failures(family: PayloadFamily, payload: dict[str, Any]) -> list[str]:
             out += [f"component {i}: ZCL {st}" for st in statuses
                     if st not in (None, "success", "not_found")]
     elif family is PayloadFamily.ASN1:
-        def walk(node: Any, where: str) -> None:
-            if isinstance(node, dict):
-                for key in ("status", "response_code"):
-                    if isinstance(node.get(key), int) and node[key] != 0:
-                        out.append(f"{where or 'response'}: {key} {node[key]} "
-                                   f"({node.get(key + '_name')})")
-                for k, v in node.items():
-                    walk(v, f"{where}.{k}" if where else k)
-            elif isinstance(node, list):
-                for i, v in enumerate(node):
-                    walk(v, f"{where}[{i}]")
-        walk(payload, "")
+        out += [f"{where}: {key} {value} ({_name_at(payload, where, key)})"
+                for where, key, value in asn1_statuses(payload) if value != 0]
     return out
+
+
+def _name_at(payload: dict[str, Any], where: str, key: str) -> Any:
+    """The informational ``<key>_name`` beside a value found by :func:`asn1_statuses`."""
+    node: Any = payload
+    for part in where.replace("[", ".[").split(".") if where != "response" else []:
+        node = node[int(part[1:-1])] if part.startswith("[") else node.get(part, {})
+    return node.get(f"{key}_name") if isinstance(node, dict) else None
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -384,6 +401,12 @@ def rtds_fault(defn: UseCaseDef, variant: VariantDef) -> HardwareFault | None:
                                  status="not_found", then="not_found")
     if r.get("response_code") not in (None, 0) and "ERROR" in variant.name:
         return HardwareFault(message_code=code, asn1_response_code=r["response_code"])
+    # CS02a/f roles, CS02b/g cells (§2.4); 25 "not found" is what a device holding no such
+    # cells answers by itself, not a fault
+    statuses = r.get("statuses") or []
+    if "ERROR" in variant.name and any(status not in (0, 25) for status in statuses):
+        at = next(i for i, status in enumerate(statuses) if status not in (0, 25))
+        return HardwareFault(at=at, message_code=code, asn1_response_code=statuses[at])
     return None
 
 

@@ -660,5 +660,22 @@ def response_summary(family: PayloadFamily, payload: Mapping[str, Any]) -> dict[
                                frame.get("sequence_number")])
         return {"components": components}
     if family is PayloadFamily.ASN1:
-        return {"schema": payload.get("schema"), "response_code": payload.get("response_code")}
+        return {"schema": payload.get("schema"), "response_code": payload.get("response_code"),
+                "statuses": [value for _, _, value in asn1_statuses(payload)]}
     return {}
+
+
+def asn1_statuses(node: Any, where: str = "") -> list[tuple[str, str, int]]:
+    """Every ``status`` / ``response_code`` in an ASN.1 payload tree (§2.4: CS02b per-cell
+    replacement outcomes, response codes): (where, which, value) in tree order."""
+    out: list[tuple[str, str, int]] = []
+    if isinstance(node, Mapping):
+        for key in ("status", "response_code"):
+            if isinstance(node.get(key), int):
+                out.append((where or "response", key, int(node[key])))
+        for k, v in node.items():
+            out += asn1_statuses(v, f"{where}.{k}" if where else str(k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += asn1_statuses(v, f"{where}[{i}]")
+    return out

@@ -53,7 +53,11 @@ ASN.1 (§2.4 schemas)
     type, e.g. CS03A2 for CS03A1), with the CS02b credentials replacement mode set to the
     code's (code = 0x0100 + mode, §2.4); else schema defaults (INTEGER 0, zero OCTET
     STRINGs of the fixed size, ``20000101000000Z``, no key-usage bits, one SEQUENCE OF element,
-    OPTIONALs absent, a certificate taken from a vendored command).
+    OPTIONALs absent, a certificate taken from a vendored command). A CS02b mode without an
+    RTDS command (:data:`CS02B_MODES`) names the cells its mode replaces, the authorising
+    party's cell, who sends it and to which device; its certificates are placeholders of the
+    right key usage, which gfi.usecases.credentials replaces at run time with the premises'
+    new credentials (CS02d likewise: the RTDS ESME's certificate as the placeholder).
 """
 
 from __future__ import annotations
@@ -68,6 +72,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from gfi.codecs.asn1 import gbcs as asn1
 from gfi.codecs.gbcs.catalogue import (
@@ -120,6 +127,27 @@ FUTURE_DATED = frozenset({
     "CS02bSupplierBySupplier", "CS02bSupplierByTransCoS", "CS02gLoadControllerByLoadController",
     "CS02gLoadControllerBySupplier",
 })
+#: CS02b modes without an RTDS command (gbcs-protocol.md §2.4, gbcs-security.md §1.8):
+#: mode → (originator, recipient, the cells it replaces as (role, key usage, cell usage),
+#: the authorising party's cell or None). Supplier/TCoS/Recovery/contingency modes go to the
+#: ESME; the WAN provider's to the CHF, the only device with WAN provider cells; the
+#: contingency mode replaces the cells RTDS's anyByContingency responses report.
+_DS, _KA, _ROOT = "digitalSignature", "keyAgreement", "keyCertSign"
+_SUPPLIER_CELLS = ((2, _DS, 0), (2, _KA, 0), (2, _KA, 1))
+CS02B_MODES: Mapping[int, tuple[str, str, tuple[tuple[int, str, int], ...],
+                                tuple[int, str] | None]] = {
+    0: ("90B3D51F30010000", "00DB1234567890A0", ((0, _ROOT, 0),), (2, _DS)),
+    1: ("90B3D51F30000007", "00DB1234567890A2", ((0, _ROOT, 0),), (6, _DS)),
+    2: ("90B3D51F30010000", "00DB1234567890A0", _SUPPLIER_CELLS, (2, _DS)),
+    5: ("90B3D51F30000007", "00DB1234567890A2", ((6, _DS, 0),), (6, _DS)),
+    7: ("90B3D51F30000004", "00DB1234567890A0", _SUPPLIER_CELLS, (5, _DS)),
+    8: ("90B3D51F30000001", "00DB1234567890A0", _SUPPLIER_CELLS, (1, _DS)),
+    9: ("70B3D51F300017FF", "00DB1234567890A0",
+        ((0, _ROOT, 0), (1, _DS, 0), *_SUPPLIER_CELLS, (3, _KA, 0), (3, _DS, 0), (4, _KA, 0),
+         (5, _DS, 0)), None),
+}
+#: CS02d: the RTDS ESME (its certificate is the placeholder, gbcs-security.md §2.2).
+CS02D_RECIPIENT = "00DB1234567890A0"
 #: Profile-data reads used by market-wide half-hourly settlement (the brief's "mhhs" tag).
 MHHS = frozenset({"ECS22a", "ECS22b", "ECS22c", "GCS17"})
 _TAG_WORDS = {
@@ -304,6 +332,8 @@ class Banks:
         self.zcl: dict[tuple[int, str, int, str], tuple[dict[str, Any], str]] = {}
         self.asn1: list[tuple[str, dict[str, Any], str]] = []
         self.certificates: list[tuple[str, str]] = []
+        #: The CS02d placeholder: the RTDS ESME's DS certificate (hex DER) and its file.
+        self.device_certificate: tuple[str, str] | None = None
         for v in ordered:
             if v.kind != "COMMAND":
                 continue
@@ -795,6 +825,41 @@ def _default(type_: Any, banks: Banks, notes: list[str], where: str) -> Any:
     return None
 
 
+def _certificate_of(banks: Banks, usage: str) -> tuple[str, str]:
+    """A vendored certificate with key usage ``usage`` (a placeholder) and where it is."""
+    paths = [(value, rel) for _, tree, rel in banks.asn1
+             for value in tree.get("certification_path") or []]
+    for value, rel in [*banks.certificates, *paths]:
+        if usage in ((asn1.CERTIFICATE.info(value).get("_info") or {}).get("key_usage") or []):
+            return value, rel
+    raise Unbuildable(f"no {usage} certificate in the vendored vectors")
+
+
+def _cs02b_default(tree: dict[str, Any], mode: int, banks: Banks) -> list[str]:
+    """Fit a CS02b tree to ``mode`` (:data:`CS02B_MODES`); the notes."""
+    _, _, cells, authoriser = CS02B_MODES[mode]
+    notes = []
+    replacements = []
+    for role, usage, cell_usage in cells:
+        certificate, rel = _certificate_of(banks, usage)
+        replacements.append({"certificate": certificate, "target_ta_cell_id": {
+            "role": role, "key_usage": [usage], "cell_usage": cell_usage or None}})
+        notes.append(f"replacements: cell ({role}, {usage}, {cell_usage}) — placeholder "
+                     f"{usage} certificate from {rel}; replaced at run time by the premises' "
+                     "new credentials (gfi.usecases.credentials)")
+    control = tree["control"]
+    control["authorising_remote_party_ta_cell_id"] = None if authoriser is None else {
+        "role": authoriser[0], "key_usage": [authoriser[1]], "cell_usage": None}
+    if mode == 9:
+        control["plaintext_symmetric_key"] = "00" * 16
+        notes.append("control.plaintext_symmetric_key: placeholder; the contingency key's "
+                     "wrapping key at run time")
+    tree["replacements"] = replacements
+    notes.append(f"control: authorised by {authoriser or 'the contingency key'} (§2.4 mode "
+                 "names); certification_path: placeholder, the issuing authority at run time")
+    return notes
+
+
 def build_asn1(code: int, banks: Banks) -> tuple[dict[str, Any], list[str]]:
     names = asn1.DISPATCH.get((code, CRA_COMMAND))
     if not names:
@@ -810,8 +875,16 @@ def build_asn1(code: int, banks: Banks) -> tuple[dict[str, Any], list[str]]:
             tree["control"]["credentials_replacement_mode"] = code - 0x0100
             notes.append(f"control.credentials_replacement_mode: {code - 0x0100} "
                          "(code = 0x0100 + mode, §2.4)")
+            if code - 0x0100 in CS02B_MODES:
+                notes += _cs02b_default(tree, code - 0x0100, banks)
         return tree, notes
     notes = [f"placeholder — defaults of the {schema} schema (§2.4)"]
+    if code == 0x000B and banks.device_certificate is not None:
+        certificate, rel = banks.device_certificate
+        return {"schema": schema, "certificate": certificate}, [
+            *notes, f"certificate: placeholder — the RTDS ESME's DS certificate ({rel}); at run "
+            "time a new certificate of the target device from its CA "
+            "(gfi.usecases.credentials)"]
     fields = {f.name: None if f.optional else _default(f.type, banks, notes, f.name)
               for f in record.fields}
     return {"schema": schema, **fields}, notes
@@ -958,6 +1031,11 @@ def build_entry(info: MessageCodeInfo, vectors: list[Vector], banks: Banks,
                              "supplementary party's certificate (gbcs-protocol.md §1.4)")
             variants = [{"name": "default", "payload": payload, "header": {},
                          "expects_alerts": [], "rtds": [], "placeholders": notes}]
+            if 0x0100 <= info.code <= 0x0109 and info.code - 0x0100 in CS02B_MODES:
+                originator, recipient = CS02B_MODES[info.code - 0x0100][:2]
+                variants[0].update(originator=originator, recipient=recipient)
+            elif info.code == 0x000B:
+                variants[0]["recipient"] = CS02D_RECIPIENT
         except Unbuildable as exc:
             source = "appendix" if info.code in appendix_a or info.code in appendix_b else "spec"
             entry.update(buildable=False, reason=str(exc))
@@ -970,6 +1048,11 @@ def build_entry(info: MessageCodeInfo, vectors: list[Vector], banks: Banks,
 def generate(vectors_dir: Path, docs: Path) -> dict[str, Any]:
     vectors = read_vectors(vectors_dir)
     banks = Banks(vectors)
+    pem = vectors_dir.parent / "keystore" / f"{CS02D_RECIPIENT.lower()}-ds.pem"
+    if pem.exists():
+        der = x509.load_pem_x509_certificate(pem.read_bytes()).public_bytes(
+            serialization.Encoding.DER)
+        banks.device_certificate = (der.hex().upper(), f"keystore/{pem.name}")
     appendix_a = read_appendix(docs, "Appendix A")
     appendix_b = read_appendix(docs, "Appendix B")
     entries = [build_entry(info, vectors, banks, appendix_a, appendix_b)
