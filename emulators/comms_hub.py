@@ -22,6 +22,11 @@ Theory of operation
 * **Alerts of its own** (emulators/events.py): the GPF device log changing (GCS62, 8071,
   for backup), the sub-GHz configuration changing (DBCH09, 8F2A), and every firmware image
   transfer the hub's OTA Upgrade server finishes (CCS08 to whom asked for it, 8F8A/8F89).
+* **Sub-GHz radio** (:class:`~gfi.emulators.subghz.SubGhzRadio`, inert unless a harness
+  sets its conditions or puts devices on the sub-GHz band): a DBCH05 channel scan request
+  is assessed (DBCH08, and DBCH07 when the CHF moves channel: 0-0:94.44.10.2 changes); a
+  designated device added to the device log beyond the sub-GHz capacity raises DBCH11; a
+  message for a sub-GHz device beyond its duty-cycle budget is discarded (DBCH06, DBCH10).
 * **Time server and Basic** (zigbee-han.md §6.3): Time (0x000A) gives UTC seconds since
   2000 with TimeStatus master|superseding; Basic PhysicalEnvironment is 1 as GBCS requires.
 
@@ -36,14 +41,17 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from gfi.codecs.dlms import decode_dlms_payload
 from gfi.codecs.engines.tunnel import Role
 from gfi.codecs.gbcs.catalogue import PayloadFamily
-from gfi.codecs.gbcs.message import decode_frame
+from gfi.codecs.gbcs.message import GbcsFrame, decode_frame
 from gfi.codecs.security.install_code import link_key_from_install_code
 from gfi.codecs.security.keystore import InMemoryKeyStore
 from gfi.emulators.asn1_model import Asn1Model
 from gfi.emulators.cosem import CHF_PROFILE, CosemServer
-from gfi.emulators.device import GbcsDevice, dlms_date_time, notification
+from gfi.emulators.cosem.classes import Call
+from gfi.emulators.cosem.values import Item
+from gfi.emulators.device import GbcsDevice, Outgoing, dlms_date_time, notification
 from gfi.emulators.events import (
     CCS08,
     DBCH09,
@@ -57,10 +65,31 @@ from gfi.emulators.events import (
 )
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.link import TunnelLink
+from gfi.emulators.model import HandleContext
 from gfi.emulators.node import Clock, Event, EventSink, Tasks, utc_now
+from gfi.emulators.subghz import (
+    DBCH05,
+    DBCH06,
+    DBCH07,
+    DBCH08,
+    DBCH10,
+    DBCH11,
+    LIMITED_DUTY_CYCLE_ACTION_TAKEN,
+    MESSAGE_DISCARDED,
+    NO_MORE_SUB_GHZ_DEVICE_CAPACITY,
+    OPERATING_CHANNEL,
+    SCAN_REQUEST_ASSESSMENT_OUTCOME,
+    SUB_GHZ_CHANNEL_CHANGED,
+    Channel,
+    SubGhzRadio,
+    channels_of,
+    device_item,
+    discarded_item,
+)
 from gfi.emulators.zcl_endpoint import TO_CLIENT, ZclCommand, ZclEndpoint
 from gfi.emulators.zse import GSME_PROFILE, AttributeStore, GbzServer
 from gfi.emulators.zse.mirror import MirrorStore
+from gfi.errors import DecodeError
 from gfi.radio.base import (
     AdmissionDecision,
     HanFrame,
@@ -84,6 +113,8 @@ ZCL_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 #: Sends a message to the WAN (the head end): (GBCS bytes, name of the source device).
 WanSink = Callable[[bytes, str], Awaitable[None] | None]
+#: A CHF alert to raise: (message code, alert code, the payload's third item).
+ChfAlert = tuple[int, int, Item]
 
 
 class _TimeSource:
@@ -110,12 +141,14 @@ class _MirrorView:
 
 
 class CommsHub:
-    """See the module docstring. ``names`` labels devices (EUI-64 → name) in events."""
+    """See the module docstring. ``names`` labels devices (EUI-64 → name) in events;
+    ``sub_ghz`` the CHF's sub-GHz radio model (default: no sub-GHz devices, no conditions)."""
 
     def __init__(self, chf: DeviceIdentity, gpf: DeviceIdentity, radio: TrustCentreRadio, *,
                  trust: InMemoryKeyStore, acb: str, to_wan: WanSink, now: Clock = utc_now,
                  on_event: EventSink | None = None, names: dict[str, str] | None = None,
-                 state: dict[str, Any] | None = None) -> None:
+                 state: dict[str, Any] | None = None, sub_ghz: SubGhzRadio | None = None
+                 ) -> None:
         state = state or {}
         self.chf_identity, self.gpf_identity = chf, gpf
         self.radio = radio
@@ -143,6 +176,8 @@ class CommsHub:
         self.queues: dict[str, list[bytes]] = {k: [bytes.fromhex(m) for m in v]
                                                for k, v in state.get("queues", {}).items()}
         self.sleepy: set[str] = set(state.get("sleepy", []))
+        self.sub_ghz = SubGhzRadio(state=state["sub_ghz"]) if "sub_ghz" in state \
+            else sub_ghz or SubGhzRadio()
         self._queued: dict[str, asyncio.Event] = {}
         self.links: dict[str, TunnelLink] = {}
         self.zcl = ZclEndpoint(radio, endpoint=HUB_ENDPOINT, name="CH")
@@ -200,19 +235,91 @@ class CommsHub:
             logger.debug("CH: %s", event)
 
     async def _after_chf(self, before: dict[str, str]) -> None:
-        """CS14 when the device log changed; devices taken off it leave the network."""
+        """CS14 when the device log changed; devices taken off it leave the network;
+        designated sub-GHz devices put on it take a sub-GHz slot, or DBCH11."""
         after = self.device_log()
         if after == before:
             return
         for eui in set(before) - set(after):
             self.links.pop(eui, None)
             self.queues.pop(eui, None)
+            self.sub_ghz.release(eui)
             await self.radio.remove(eui)
             self.on_event(Event("leave", f"{self._name(eui)} {eui} removed from the HAN",
                                 {"eui64": eui}))
         alert = self.chf.alert(CS14, self._cs14_tree(after), self.now(),
                                recipient=self.acb, summary="CS14 device log changed")
         await self.to_wan_async(alert.data, "CHF")
+        for eui, code in after.items():  # CCS01 put it on the log (new, or re-keyed)
+            if before.get(eui) != code and eui in self.sub_ghz.designated:
+                await self._sub_ghz_admit(eui)
+
+    # -- sub-GHz radio (emulators/subghz.py) ------------------------------------------------
+    async def use_sub_ghz(self, eui64: str) -> bool:
+        """Harness: put ``eui64`` on the sub-GHz band; a device already on the device log
+        takes its slot now (DBCH11 when none is left). Whether it has one."""
+        self.sub_ghz.designate(eui64)
+        if eui64 in self.device_log():
+            return await self._sub_ghz_admit(eui64)
+        return False
+
+    async def _sub_ghz_admit(self, eui64: str) -> bool:
+        if self.sub_ghz.admit(eui64):
+            self.on_event(Event("sub-ghz", f"{self._name(eui64)} {eui64} on the sub-GHz band",
+                                {"eui64": eui64}))
+            return True
+        await self._chf_alert((DBCH11, NO_MORE_SUB_GHZ_DEVICE_CAPACITY, device_item(eui64)))
+        return False
+
+    def _channels(self) -> tuple[Channel, list[Channel]]:
+        """The operating channel (DBCH01) and the allowed ones (DBCH03's channel masks)."""
+        current = Channel.from_bits(self.chf_model.value(OPERATING_CHANNEL, 2)["value"])
+        masks = self.chf_model.value(SUB_GHZ_CONFIGURATION, 2)["value"][:4]
+        return current, [c for m in masks for c in channels_of(m["value"])]
+
+    async def _scan_requested(self) -> None:
+        """DBCH05 succeeded: assess the channels; DBCH08, and DBCH07 on a move."""
+        assessment = self.sub_ghz.assess(*self._channels())
+        if assessment is None:
+            return
+        if assessment.channel != assessment.before:
+            ctx = HandleContext(now=self.now(), message_code=DBCH05, requester=self.chf_id,
+                                requester_role=0, counter=0)
+            self.chf_model.write_internal(Call(ctx, self.chf_model), 1, OPERATING_CHANNEL, 2,
+                                          {"type": "bit-string", "bits": 32,
+                                           "value": assessment.channel.bits()})
+        self.on_event(Event("sub-ghz", f"CHF channel scan: {assessment.outcome.name.lower()}, "
+                                       f"operating on {assessment.channel}",
+                            {"outcome": int(assessment.outcome)}))
+        await self._chf_alert((DBCH08, SCAN_REQUEST_ASSESSMENT_OUTCOME,
+                               assessment.dbch08_item()))
+        if assessment.channel != assessment.before:
+            await self._chf_alert((DBCH07, SUB_GHZ_CHANNEL_CHANGED, assessment.dbch07_item()))
+
+    def _duty_cycle(self, data: bytes) -> tuple[bool, list[ChfAlert]]:
+        """Whether the CHF transmits ``data`` to its recipient now, and the alerts that
+        raises (DBCH06 entering the Limited state, DBCH10 the message discarded)."""
+        frame = decode_frame(data)
+        decision = self.sub_ghz.transmit(frame.recipient, len(data), self.now())
+        alerts: list[ChfAlert] = []
+        if decision.limited_action:
+            alerts.append((DBCH06, LIMITED_DUTY_CYCLE_ACTION_TAKEN,
+                           device_item(frame.recipient)))
+        if not decision.deliver:
+            self.on_event(Event("sub-ghz", f"CHF discards a message for "
+                                           f"{self._name(frame.recipient)}: duty cycle",
+                                {"eui64": frame.recipient, "counter": frame.counter}))
+            alerts.append((DBCH10, MESSAGE_DISCARDED, discarded_item(
+                frame.originator, frame.recipient, int(frame.cra), frame.counter)))
+        return decision.deliver, alerts
+
+    async def _chf_alert(self, *alerts: ChfAlert) -> None:
+        """CHF alerts to the ACB (§2.2 DLMS data-notification: code, time, one item)."""
+        for code, alert_code, item in alerts:
+            await self._alert(self.chf, code, notification(self.chf.alert_counter + 1, [
+                {"type": "long-unsigned", "value": alert_code},
+                {"type": "octet-string",
+                 "value": dlms_date_time(self.now()).to_bytes().hex().upper()}, item]))
 
     def _cs14_tree(self, log: dict[str, str]) -> dict[str, Any]:
         """CS14 (GBCS 0x0018): alert 0x8F12 with the CHF device log."""
@@ -235,15 +342,19 @@ class CommsHub:
 
     async def route(self, data: bytes, *, source: str) -> None:
         """Deliver a GBCS message to its recipient (module docstring)."""
-        recipient = decode_frame(data).recipient
+        frame = decode_frame(data)
+        recipient = frame.recipient
         if recipient == self.chf_id:
             before, sub_ghz = self.device_log(), self.chf_model.value(SUB_GHZ_CONFIGURATION, 2)
-            for out in self.chf.process(data, self.now()).messages:
+            outcome = self.chf.process(data, self.now())
+            for out in outcome.messages:
                 await self.to_wan_async(out.data, "CHF")
             await self._after_chf(before)
             if self.chf_model.value(SUB_GHZ_CONFIGURATION, 2) != sub_ghz:
                 await self._alert(self.chf, DBCH09, sub_ghz_configuration_tree(
                     self.chf, self.chf_model.value(SUB_GHZ_CONFIGURATION, 2), self.now()))
+            if frame.message_code == DBCH05 and _succeeded(outcome.messages):
+                await self._scan_requested()
         elif recipient == self.gpf_id:
             joined = dict(self.gpf_asn1.joined)
             for out in self.gpf.process(data, self.now()).messages:
@@ -251,7 +362,7 @@ class CommsHub:
             if self.gpf_asn1.joined != joined:
                 await self._alert(self.gpf, GCS62, gpf_device_log_tree(self.gpf_asn1.joined,
                                                                        self.now()))
-        elif recipient in self.sleepy:
+        elif recipient in self.sleepy:  # the duty cycle applies when it is fetched
             queue = self.queues.setdefault(recipient, [])
             queue.append(data)
             self._queued.setdefault(recipient, asyncio.Event()).set()
@@ -259,7 +370,10 @@ class CommsHub:
                                          f"{self._name(recipient)} ({len(queue)} waiting)",
                                 {"device": self._name(recipient), "waiting": len(queue)}))
         elif recipient in self.links:
-            await self.links[recipient].put(data)
+            deliver, alerts = self._duty_cycle(data)
+            await self._chf_alert(*alerts)
+            if deliver:
+                await self.links[recipient].put(data)
         elif source != "WAN":
             raise LookupError(f"{self._name(source)} sent a message for {recipient}, "
                               "which is not on this Comms Hub")
@@ -301,10 +415,14 @@ class CommsHub:
 
     def _next_queued(self, eui64: str) -> tuple[int, bytes | None]:
         queue = self.queues.get(eui64, [])
-        if not queue:
-            return 0, None
-        message = queue.pop(0)
-        return len(queue), message
+        while queue:
+            message = queue.pop(0)
+            deliver, alerts = self._duty_cycle(message)
+            if alerts:
+                self.tasks.spawn(self._chf_alert(*alerts))
+            if deliver:
+                return len(queue), message
+        return 0, None
 
     def _link(self, eui64: str) -> TunnelLink | None:
         link = self.links.get(eui64)
@@ -358,7 +476,7 @@ class CommsHub:
                            "mirror": self.mirror.state(), "chf_asn1": self.chf_asn1.state(),
                            "gpf_asn1": self.gpf_asn1.state()},
                 "queues": {k: [m.hex() for m in v] for k, v in self.queues.items() if v},
-                "sleepy": sorted(self.sleepy)}
+                "sleepy": sorted(self.sleepy), "sub_ghz": self.sub_ghz.state()}
 
     async def settle(self) -> None:
         await self.tasks.settle()
@@ -366,3 +484,17 @@ class CommsHub:
     @property
     def errors(self) -> list[BaseException]:
         return self.tasks.errors
+
+
+def _succeeded(messages: Sequence[Outgoing]) -> bool:
+    """Whether the CHF's DLMS response among ``messages`` reports every request done."""
+    for out in messages:
+        frame = decode_frame(out.data)
+        if out.kind != "response" or not isinstance(frame, GbcsFrame):
+            continue
+        try:
+            results = decode_dlms_payload(frame.payload).get("results") or []
+        except DecodeError:  # not a DLMS response
+            return False
+        return bool(results) and all(r.get("result") == 0 for r in results)
+    return False

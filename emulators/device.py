@@ -306,7 +306,9 @@ class GbcsDevice:
             encrypt=self._encryptor(draft, frame), device=self.eui64,
             supplementary_remote_party=draft.other_information.supplementary_remote_party_id,
             supplementary_originator_counter=(
-                draft.other_information.supplementary_originator_counter))
+                draft.other_information.supplementary_originator_counter),
+            supplementary_remote_party_counter=(
+                draft.other_information.supplementary_remote_party_counter))
         model = self.models.get(dm.family)
         fault = self._take_fault(frame.message_code)
         try:
@@ -390,7 +392,7 @@ class GbcsDevice:
                                 alerts=list(done.alerts))
         fail = getattr(model, "fail", None)
         if fail is not None:  # the model's own error form (ASN.1: gbcs-protocol.md §2.4)
-            failed: HandleResult = fail(payload, ctx, fault.asn1_response_code)
+            failed: HandleResult = fail(payload, ctx, fault.asn1_response_code, fault.at)
             return failed
         scratch = copy.deepcopy(model)  # what it would answer, without doing it
         done = scratch.handle(payload, ctx)
@@ -485,12 +487,19 @@ class GbcsDevice:
         return encrypt
 
     def alert(self, message_code: int, payload_tree: dict[str, Any], now: dt.datetime, *,
-              recipient: str | None = None, summary: str = "") -> Outgoing:
-        """A device alert with the next alert counter; critical alerts signed, others MAC'd."""
+              recipient: str | None = None, summary: str = "",
+              other_information: OtherInformation | None = None) -> Outgoing:
+        """A device alert with the next alert counter; critical alerts signed, others MAC'd.
+        ``other_information``: with supplementary remote party fields (gbcs-protocol.md
+        §1.4: ECS100, ECS200); by default just the message code."""
+        oi = other_information or OtherInformation(message_code)
+        if oi.message_code != message_code:
+            raise ValueError(f"other-information names {oi.message_code:04X}, not the "
+                             f"alert's {message_code:04X}")
         self.alert_counter += 1
         family = _family_of(payload_tree)
         frame = GbcsFrame(Cra.ALERT, self.alert_counter, self.eui64,
-                          recipient or self.alert_recipient, OtherInformation(message_code),
+                          recipient or self.alert_recipient, oi,
                           encode_payload(family, payload_tree))
         criticality = ALERT_MESSAGE_CODE_CRITICALITY.get(message_code,
                                                          Criticality.ALERT_CRITICAL)

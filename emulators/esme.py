@@ -10,7 +10,11 @@ display always shows what the last command left.
 Its own events raise alerts (emulators/events.py): the billing calendar firing (ECS68, when
 time moves on), its mains supply coming back after an outage (ECS80, :meth:`supply_lost`,
 :meth:`supply_restored`) and a firmware image arriving from the Comms Hub over ZigBee OTA
-(0x00CE, the image then ready for CS06).
+(0x00CE, the image then ready for CS06). Its integrity self-check (emulators/integrity.py)
+runs at power-up — when the supply returns — and daily on its clock, raising 0x00F0 (81A0)
+for a component a test harness marked faulty (:meth:`inject_condition`). Its ALCS/APC
+channels (emulators/apc.py) follow the controls ECS47a/ECS47e start and raise ECS100-102
+and ECS200 as the controls' periods begin and end.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 from gfi.codecs.gbcs.catalogue import PayloadFamily
 from gfi.codecs.security.keystore import InMemoryKeyStore
+from gfi.emulators.apc import ApcControl, ObservedModel
 from gfi.emulators.cosem import ESME_PROFILE, CosemServer
 from gfi.emulators.device import Outcome
 from gfi.emulators.esme_han import EsmeZse
@@ -36,6 +41,7 @@ from gfi.emulators.events import (
 )
 from gfi.emulators.hcalcs import DRLC_CLUSTER_ID, EsmeLoadControl
 from gfi.emulators.identity import DeviceIdentity
+from gfi.emulators.integrity import FaultyComponent, SelfCheck
 from gfi.emulators.node import Clock, Event, EventSink, Type1Node, saved_model, utc_now
 from gfi.emulators.zcl_endpoint import TO_CLIENT, ZclCommand
 from gfi.radio.base import HanFrame, Radio
@@ -50,9 +56,12 @@ class Esme(Type1Node):
                  name: str = "ESME", hcalcs: dict[int, str] | None = None) -> None:
         state = state or {}
         self.cosem = CosemServer(ESME_PROFILE, saved_model(state, PayloadFamily.DLMS))
+        #: ALCS/APC channels, following the controls the commands start (emulators/apc.py)
+        self.apc = ApcControl(self.cosem, state.get("apc"))
         super().__init__(name, identity, radio, hub=hub, trust=trust, acb=acb, now=now,
                          on_event=on_event, state=state,
-                         models={PayloadFamily.DLMS: self.cosem})
+                         models={PayloadFamily.DLMS: ObservedModel(self.cosem,
+                                                                   self.apc.observe)})
         #: what the ESME publishes for HAN clients, read live from the COSEM model
         self.zse = EsmeZse(self.cosem, clock=now)
         for cluster_id, source in self.zse.stores().items():
@@ -64,9 +73,11 @@ class Esme(Type1Node):
         checked = (state.get("billing") or {}).get("checked")
         self.billing = BillingPush(self.cosem, dt.datetime.fromisoformat(checked) if checked
                                    else self.cosem.device_time(now()))
+        self.integrity = SelfCheck(gbz=False, now=now(), state=state.get("integrity"))
         assert self.gbcs is not None
         self.gbcs = EventfulDevice(identity, trust=trust, acb=acb, models=self.gbcs.models,
-                                   state=state.get("gbcs"), sources=[self.billing])
+                                   state=state.get("gbcs"),
+                                   sources=[self.billing, self.integrity, self.apc])
         self.outage = SupplyOutage(state.get("outage"))
         self.ota = OtaClient(manufacturer_code=MANUFACTURER_CODE, image_type=IMAGE_TYPES["ESME"],
                              current_version=lambda: self.asn1.firmware_version,
@@ -74,8 +85,11 @@ class Esme(Type1Node):
         self.zcl.on_command(OTA_UPGRADE, IMAGE_NOTIFY, self._on_image_notify, direction=TO_CLIENT)
 
     async def after_command(self, outcome: Outcome) -> None:
-        """A command may have switched an auxiliary load: tell its HCALCS (DRLC)."""
+        """A command may have switched an auxiliary load: tell its HCALCS (DRLC); it may
+        have started an ALCS/APC control now (emulators/apc.py)."""
         await self.drive_hcalcs()
+        assert self.gbcs is not None
+        await self.send_gbcs([out.data for out in self.apc(self.gbcs, self.now())])
 
     async def drive_hcalcs(self) -> None:
         for index, eui64 in self.hcalcs.items():
@@ -102,8 +116,16 @@ class Esme(Type1Node):
         assert self.gbcs is not None
         alert = self.outage.restore(self.gbcs, self.now())
         self.on_event(Event("supply", f"{self.name}: supply restored", {"device": self.name}))
-        if alert is not None:
-            await self.send_gbcs([alert.data])
+        alerts = [alert] if alert is not None else []
+        alerts += self.integrity.run(self.gbcs, self.now())  # power-up self-check
+        await self.send_gbcs([out.data for out in alerts])
+
+    def inject_condition(self, condition: object) -> None:
+        """A component the self-check will find faulty (:class:`FaultyComponent`)."""
+        if not isinstance(condition, FaultyComponent):
+            super().inject_condition(condition)
+        else:
+            self.integrity.inject(condition)
 
     def _on_image_notify(self, frame: HanFrame, tree: dict[str, Any]) -> None:
         self.tasks.spawn(self.fetch_firmware())
@@ -119,4 +141,6 @@ class Esme(Type1Node):
     def state(self) -> dict[str, Any]:
         return super().state() | {"load_control": self.load_control.state(),
                                   "billing": self.billing.state(),
-                                  "outage": self.outage.state()}
+                                  "outage": self.outage.state(),
+                                  "integrity": self.integrity.state(),
+                                  "apc": self.apc.state()}

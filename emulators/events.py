@@ -79,7 +79,7 @@ UPGRADE_IMAGE_TAG, BLOCK_SIZE = 0x0000, 48
 #: The OTA identity of gfi's emulated devices: a manufacturer code and one image type per
 #: kind of device (ZCL §11.4.2.6; gfi's own values).
 MANUFACTURER_CODE = 0x1234
-IMAGE_TYPES: Mapping[str, int] = {"ESME": 0x0001, "GSME": 0x0002}
+IMAGE_TYPES: Mapping[str, int] = {"ESME": 0x0001, "GSME": 0x0002, "PPMID": 0x0005}
 #: Upgrade End Response upgrade time "wait for an upgrade command" (ZCL §11.13.9.3): a GBCS
 #: device activates an image only when CS06 says so.
 WAIT_FOR_UPGRADE_COMMAND = 0xFFFFFFFF

@@ -17,6 +17,9 @@ Its own events raise alerts (emulators/events.py): what its metering raised whil
 on — a billing period's end (GCS53) and the events configured to push to the WAN (0x1001) —
 goes out when time moves on and when it wakes; a firmware image the Comms Hub announces
 (Image Notify, heard at a poll) is downloaded while awake and its receipt reported (0x00CF).
+Its integrity self-check (emulators/integrity.py) runs at power-up (:meth:`Gsme.restart`)
+and daily on its clock, raising 0x00F2 (81A0) for a component a test harness marked faulty
+(:meth:`Gsme.inject_condition`).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from gfi.emulators.events import (
     receive_firmware,
 )
 from gfi.emulators.identity import DeviceIdentity
+from gfi.emulators.integrity import FaultyComponent, SelfCheck
 from gfi.emulators.link import await_answer
 from gfi.emulators.model import HandleContext
 from gfi.emulators.node import Clock, Event, EventSink, Type1Node, saved_model, utc_now
@@ -99,11 +103,13 @@ class Gsme(Type1Node):
         self.mirror_endpoint: int | None = state.get("mirror_endpoint")
         #: GBCS messages received through the tunnel
         self.received = 0
+        self.integrity = SelfCheck(gbz=True, now=now(), state=state.get("integrity"))
         assert self.gbcs is not None
         self.gbcs = EventfulDevice(
             identity, trust=trust, acb=acb, models=self.gbcs.models,
             state=state.get("gbcs"),
-            sources=[lambda device, now: gbz_event_alerts(device, self.gbz, now)])
+            sources=[lambda device, now: gbz_event_alerts(device, self.gbz, now),
+                     self.integrity])
         self.ota = OtaClient(manufacturer_code=MANUFACTURER_CODE, image_type=IMAGE_TYPES["GSME"],
                              current_version=lambda: self.asn1.firmware_version,
                              request=self._ota_request)
@@ -162,6 +168,20 @@ class Gsme(Type1Node):
             if not task.done():
                 task.cancel()
 
+    async def restart(self) -> None:
+        """The meter restarts (a reset, a battery change): its power-up self-check runs and
+        reports what it finds faulty."""
+        assert self.gbcs is not None
+        self.on_event(Event("restart", f"{self.name} restarts", {"device": self.name}))
+        await self.send_gbcs([out.data for out in self.integrity.run(self.gbcs, self.now())])
+
+    def inject_condition(self, condition: object) -> None:
+        """A component the self-check will find faulty (:class:`FaultyComponent`)."""
+        if not isinstance(condition, FaultyComponent):
+            super().inject_condition(condition)
+        else:
+            self.integrity.inject(condition)
+
     def _on_image_notify(self, frame: HanFrame, tree: dict[str, Any]) -> None:
         self.tasks.spawn(self.fetch_firmware())
 
@@ -174,4 +194,5 @@ class Gsme(Type1Node):
         await receive_firmware(self, self.ota, gbz=True)
 
     def state(self) -> dict[str, Any]:
-        return super().state() | {"mirror_endpoint": self.mirror_endpoint}
+        return super().state() | {"mirror_endpoint": self.mirror_endpoint,
+                                  "integrity": self.integrity.state()}

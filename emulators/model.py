@@ -39,6 +39,9 @@ class HandleContext:
     #: encrypted for, and the device counter used for it (gbcs-security.md §1.3).
     supplementary_remote_party: str | None = None
     supplementary_originator_counter: int | None = None
+    #: The supplementary remote party counter of the command's other-information (a command
+    #: the ACB sent on a user's behalf, gbcs-protocol.md §1.4).
+    supplementary_remote_party_counter: int | None = None
 
     @property
     def encryption_recipient(self) -> str:

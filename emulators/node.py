@@ -40,6 +40,7 @@ from gfi.emulators.device import ApplicationModel, GbcsDevice, Outcome
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.link import TUNNELING_CLUSTER, TunnelLink
 from gfi.emulators.zcl_endpoint import ZclEndpoint
+from gfi.errors import UsageError
 from gfi.radio.base import HanFrame, JoiningRadio, Radio, SleepyRadio
 
 logger = logging.getLogger(__name__)
@@ -175,6 +176,13 @@ class HanNode:
 
     async def after_command(self, outcome: Outcome) -> None:
         """Hook: act on the HAN after a command ran (nothing by default)."""
+
+    def inject_condition(self, condition: object) -> None:
+        """Put the emulated device into a condition only a test harness can set (an emulated
+        device has no hardware to fail: e.g. a faulty component,
+        :class:`~gfi.emulators.integrity.FaultyComponent`). A device that models no such
+        condition refuses it."""
+        raise UsageError(f"the emulated {self.name} models no condition {condition!r}")
 
     # -- state ------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:

@@ -13,6 +13,15 @@ field, MAC'd with the two devices' KA keys — PPMID KA private × meter KA publ
 shared secret the meter gets from its private key and the PPMID certificate
 (gbcs-security.md §1.2 "device to device"; :func:`gfi.codecs.security.gbcs.mac_parties`).
 
+The PPMID takes firmware over ZigBee OTA Upgrade from the Comms Hub, as the meters do
+(emulators/events.py; image type ``IMAGE_TYPES["PPMID"]``). It has no CS06 to wait for: a
+verified image is applied at once, and the PPMID reports the firmware version it now runs
+with CS09 (0x012B, alert code 8F8B "Read Firmware version alert"; ASN.1 of the CS08 alert's
+shape, gbcs-protocol.md §2.4): critical, so signed with the PPMID's own DS key and not MAC'd
+(gbcs-security.md), to the supplier. The last INTEGER (``activate_image``, unnamed in the
+sources) is 0 when the image was applied, 1 when it did not verify and the old firmware
+still runs (inferred, as CS08's response code 0 success).
+
 A response is accepted when it is addressed to this PPMID, is a response (CRA 2), carries a
 valid MAC, echoes the counter of a command still outstanding with the same meter and message
 code, and holds the expected Prepayment answer (gbcs-protocol.md §1.6). A failed check gives
@@ -37,14 +46,27 @@ from gfi.codecs.gbcs.utrn import decode_utrn
 from gfi.codecs.security.gbcs import SecurityContext, Verdict
 from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage, normalise_entity
 from gfi.codecs.zcl.types import is_success
-from gfi.emulators.device import gbz_time
+from gfi.emulators.device import Outgoing, gbz_time
+from gfi.emulators.events import (
+    GENERALIZED_TIME,
+    IMAGE_NOTIFY,
+    IMAGE_TYPES,
+    MANUFACTURER_CODE,
+    OTA_UPGRADE,
+    OtaClient,
+    ReceivedImage,
+)
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.node import Clock, Event, EventSink, Type1Node, utc_now
+from gfi.emulators.zcl_endpoint import TO_CLIENT, ZclCommand
 from gfi.errors import DecodeError, KeyStoreError, UsageError
-from gfi.radio.base import Radio
+from gfi.radio.base import HanFrame, Radio
 
 PCS01 = 0x009B
 PCS02 = 0x0090
+CS09, READ_FIRMWARE_VERSION_ALERT = 0x012B, 0x8F8B
+#: CS09 ``activate_image``: the image was applied / it did not verify (inferred).
+IMAGE_APPLIED, IMAGE_REJECTED = 0, 1
 PREPAYMENT_CLUSTER = 0x0705
 CONSUMER_TOP_UP = 0x04
 CONSUMER_TOP_UP_RESPONSE = 0x03
@@ -313,6 +335,11 @@ class PpmidNode(Type1Node):
                          on_event=on_event, state=state)
         self.app = Ppmid(identity, trust=trust, state=state.get("app"))
         self._answers: dict[int, asyncio.Future[PpmidResult]] = {}
+        self.ota = OtaClient(manufacturer_code=MANUFACTURER_CODE,
+                             image_type=IMAGE_TYPES["PPMID"],
+                             current_version=lambda: self.asn1.firmware_version,
+                             request=self._ota_request)
+        self.zcl.on_command(OTA_UPGRADE, IMAGE_NOTIFY, self._on_image_notify, direction=TO_CLIENT)
 
     async def on_gbcs(self, message: bytes) -> None:
         try:
@@ -351,6 +378,37 @@ class PpmidNode(Type1Node):
         """The consumer asks for emergency credit: PCS02 to ``meter``."""
         data = self.app.emergency_credit(meter=meter, now=self.now())
         return await self._exchange(data, "PCS02 emergency credit", timeout)
+
+    # -- firmware ---------------------------------------------------------------------------
+    def _on_image_notify(self, frame: HanFrame, tree: dict[str, Any]) -> None:
+        self.tasks.spawn(self.fetch_firmware())
+
+    async def _ota_request(self, command: ZclCommand) -> dict[str, Any]:
+        return await self.zcl.request(self.hub, OTA_UPGRADE, command)
+
+    async def fetch_firmware(self) -> None:
+        """Download the image the Comms Hub offers, apply it when it verifies and report
+        the firmware version now running (CS09)."""
+        image = await self.ota.download()
+        if image is None:
+            return
+        if image.verified:
+            self.asn1.firmware_version = image.version
+        self.on_event(Event("firmware", f"{self.name}: image {image.version} "
+                                        f"{'applied' if image.verified else 'rejected'}",
+                            {"device": self.name, "version": image.version}))
+        await self.send_gbcs([self.firmware_version_alert(image).data])
+
+    def firmware_version_alert(self, image: ReceivedImage) -> Outgoing:
+        """CS09 (module docstring) after ``image`` was received."""
+        assert self.gbcs is not None
+        now = self.now()
+        return self.gbcs.alert(CS09, {
+            "schema": "CS09.alert", "alert_code": READ_FIRMWARE_VERSION_ALERT,
+            "execution_date_time": now.astimezone(dt.UTC).strftime(GENERALIZED_TIME),
+            "firmware_version": self.asn1.firmware_version,
+            "activate_image": IMAGE_APPLIED if image.verified else IMAGE_REJECTED}, now,
+            summary=f"CS09 firmware version {self.asn1.firmware_version}")
 
     def state(self) -> dict[str, Any]:
         return super().state() | {"app": self.app.state()}

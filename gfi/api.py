@@ -36,6 +36,7 @@ from gfi.codecs.gbcs.jsonform import to_json
 from gfi.codecs.gbcs.message import Cra, GbcsFrame
 from gfi.codecs.security.gbcs import Verdict as SecurityVerdict
 from gfi.emulators.device import HardwareFault
+from gfi.emulators.integrity import FaultyComponent as FaultyComponent  # for Use Cases
 from gfi.errors import GfiError, UsageError
 from gfi.headend import HeadEndEvent
 from gfi.premises import SUPPLIER, Premises
@@ -168,6 +169,14 @@ class Session:
                  f"{fault.at} of its next {fault.message_code or 0:04X} command",
                  Level.WARNING)
 
+    def inject_condition(self, device: str, condition: object) -> None:
+        """Put an emulated device into a condition only a test harness can set, which the
+        device's own logic then detects (e.g. ``FaultyComponent(4)``: its RAM fails its
+        integrity self-check, emulators/integrity.py). A device that models no such
+        condition refuses it (UsageError)."""
+        self.premises.nodes[device].inject_condition(condition)
+        self.log(f"the emulated {device} is put in a condition: {condition}", Level.WARNING)
+
     # -- time -------------------------------------------------------------------------------
     async def advance_to(self, when: dt.datetime) -> None:
         """Move the simulated clock to ``when`` and let the devices run what is due (the
@@ -223,15 +232,16 @@ class Session:
                 e.message.frame.cra is Cra.RESPONSE and e.message.frame.counter == counter and
                 e.message.frame.recipient == who]
 
-    def expect_response(self, dm: DecodedMessage) -> DecodedMessage:
-        """Check what every response must be: decoded, its MAC and signature valid where
-        present, its sensitive content decrypted."""
-        self.check(dm.ok, f"the response decodes{'' if dm.ok else f': {dm.error}'}")
+    def expect_response(self, dm: DecodedMessage, kind: str = "response") -> DecodedMessage:
+        """Check what every response (or alert: ``kind``) must be: decoded, its MAC and
+        signature valid where present, its sensitive content decrypted where it has any."""
+        self.check(dm.ok, f"the {kind} decodes{'' if dm.ok else f': {dm.error}'}")
         for what, result in (("MAC", dm.mac), ("signature", dm.signature)):
             self.check(result.verdict in (SecurityVerdict.VALID, SecurityVerdict.ABSENT),
-                       f"the response's {what} is {result.verdict.value}"
+                       f"the {kind}'s {what} is {result.verdict.value}"
                        + (f" ({result.detail})" if result.detail else ""))
-        self.check(dm.decrypted is not False, "the response's encrypted content decrypts")
+        if dm.decrypted is not None:
+            self.check(dm.decrypted, f"the {kind}'s encrypted content decrypts")
         return dm
 
     async def expect_alert(self, message_code: int, *, timeout: float = 10.0,
@@ -245,7 +255,7 @@ class Session:
                                               else None)
         except TimeoutError as exc:
             raise UseCaseFailure(str(exc)) from None
-        return self.expect_response(dm)
+        return self.expect_response(dm, "alert")
 
 
 def _json(dm: DecodedMessage) -> dict[str, Any] | None:

@@ -8,6 +8,12 @@ centre admits each joining device only with the link key of the install code on 
 the Type 1 devices open their GBCS tunnels, and the GSME wakes once to set up its mirror on
 the GPF. Commands then flow head end → Comms Hub → device and back (zigbee-han.md §5).
 
+Remote parties: the head end holds the DCC Boxed test organisation keys (supplier, network
+operator, ACB, transitional CoS, WAN provider, Recovery, load controller) and the contingency
+key of gfi's test SMKI (:class:`~gfi.emulators.identity.TestSmki`), whose public key the
+devices hold only wrapped with their root anchor (CS02b anyByContingency). Replacement
+credentials for the other parties come from the same test SMKI (gfi.usecases.credentials).
+
 With a state directory every device's state (counters, logs, registers, mirror, queue) is
 saved by :meth:`Premises.stop` and restored by the next ``Premises`` on the same directory.
 """
@@ -16,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,10 +38,11 @@ from gfi.emulators.display import Cad, Display
 from gfi.emulators.esme import Esme
 from gfi.emulators.gsme import Gsme
 from gfi.emulators.hcalcs import Hcalcs
-from gfi.emulators.identity import DeviceIdentity, TestCa
+from gfi.emulators.identity import CONTINGENCY, DeviceIdentity, TestCa, TestSmki, test_smki
 from gfi.emulators.node import Event, HanNode
 from gfi.emulators.ppmid import PpmidNode
 from gfi.emulators.store import StateStore
+from gfi.emulators.subghz import SubGhzRadio
 from gfi.headend import HeadEnd
 from gfi.radio.virtual import VirtualHan
 
@@ -83,14 +90,26 @@ class Premises:
     def __init__(self, n: int = 0, *, now: Callable[[], dt.datetime] | None = None,
                  seed: str = "gfi", on_event: Callable[[Event], None] | None = None,
                  state_dir: str | Path | None = None,
-                 trust: InMemoryKeyStore | None = None) -> None:
+                 trust: InMemoryKeyStore | None = None,
+                 sub_ghz_devices: Iterable[str] = ()) -> None:
         ids = PremisesIds(n)
         self.n = n
+        #: Devices (by name) on the CHF's sub-GHz band: each takes a slot of the CHF's
+        #: sub-GHz device set when CCS01 adds it (emulators/subghz.py). None by default.
+        self.sub_ghz_devices = tuple(sub_ghz_devices)
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.on_event = on_event or (lambda e: None)
-        self.trust = trust if trust is not None else bundled_trust()
+        self.trust = InMemoryKeyStore()
+        self.trust.merge(trust if trust is not None else bundled_trust())
+        #: gfi's test organisation hierarchy (contingency key, replacement credentials).
+        self.smki: TestSmki = test_smki(seed)
+        # the devices verify a contingency command's signature with this key, once its
+        # plaintext symmetric key has unwrapped the copy they hold (emulators/asn1_model.py)
+        self.trust.add_public_key(CONTINGENCY, KeyUsage.DS,
+                                  self.smki.contingency_key.public_key(), label="gfi-contingency")
         self.store = StateStore(state_dir) if state_dir is not None else None
-        ca = TestCa(seed)
+        #: The CA of the devices' certificates (CS02d re-issues them).
+        self.ca = ca = TestCa(seed)
         self.chf_id, self.gpf_id = ids.device(2), ids.device(3)
         self.identities = {
             "CHF": DeviceIdentity.create(self.chf_id, DeviceType.CHF, seed=seed, ca=ca),
@@ -103,6 +122,8 @@ class Premises:
         head_keys.merge(self.trust)
         for ident in self.identities.values():
             ident.publish(head_keys)
+        head_keys.add_private_key(CONTINGENCY, KeyUsage.DS, self.smki.contingency_key,
+                                  label="gfi-contingency")
         self.head = HeadEnd(head_keys, self._submit, acb=ACB)
         self._utrn_counter = 0
         if self.store is not None:  # the head end's counters must outlive a restart too
@@ -182,7 +203,9 @@ class Premises:
         coordinator = self.han.attach(self.gpf_id, coordinator=True)
         self.hub = CommsHub(self.identities["CHF"], self.identities["GPF"], coordinator,
                             trust=self.trust, acb=ACB, to_wan=self._to_head, now=self.now,
-                            on_event=self.on_event, names=names, state=self._load(self.gpf_id))
+                            on_event=self.on_event, names=names, state=self._load(self.gpf_id),
+                            sub_ghz=SubGhzRadio(designated=(self.ids[name] for name
+                                                            in self.sub_ghz_devices)))
         for name, (_, _, sleepy) in DEVICES.items():
             self.nodes[name] = self._node(name, sleepy)
         for name in DEVICES:

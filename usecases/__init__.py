@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The bundled Use Case library: every GBCS use case of the catalogue (:mod:`.library`, one
 mechanism over the declared data of :mod:`.catalogue`), the alert-only use cases
-(:mod:`.alerts`), the security negatives (:mod:`.negatives`) and the MHHS campaign
+(:mod:`.alerts`; the Comms Hub's sub-GHz alerts in :mod:`.alerts_hub`, the device events
+in :mod:`.alerts_device`), the security negatives (:mod:`.negatives`) and the MHHS campaign
 (:mod:`.mhhs`).
 
 :func:`load_bundled` registers them all in :data:`gfi.api.REGISTRY` (once).
@@ -24,7 +25,14 @@ def load_bundled() -> None:
     if _loaded:
         return
     from gfi.api import REGISTRY
-    from gfi.usecases import alerts, library, mhhs, negatives  # noqa: F401  (@usecase registers)
+    from gfi.usecases import (  # noqa: F401  (@usecase registers)
+        alerts,
+        alerts_device,
+        alerts_hub,
+        library,
+        mhhs,
+        negatives,
+    )
 
     library.register(REGISTRY)
     _loaded = True

@@ -130,6 +130,14 @@ RTDS_SHAPES: Mapping[tuple[str, str], Reference] = {
         "dlms structure(long-unsigned,octet-string,structure(bit-string,bit-string,"
         "bit-string,bit-string,long-unsigned,long-unsigned,unsigned,long-unsigned,unsigned,"
         "unsigned,long-unsigned,unsigned,long-unsigned,long-unsigned,long-unsigned))"),
+    # the sub-GHz alerts of usecases/alerts_hub.py
+    ("DBCH07", ""): Reference("NA_DBCH07/DBCH07_NA_8F26_ALERT_GBCS.HEX",
+                              "dlms structure(long-unsigned,octet-string,structure(bit-string,"
+                              "octet-string))"),
+    ("DBCH08", ""): Reference("NA_DBCH08/DBCH08_NA_8F28_ALERT_GBCS.HEX",
+                              "dlms structure(long-unsigned,octet-string,structure(octet-string,"
+                              "octet-string))"),
+    ("DBCH11", ""): Reference("NA_DBCH11/DBCH11_NA_8F2D_ALERT_GBCS.HEX", _DLMS_3),
     ("ECS68", ""): Reference(
         "NA_ECS68/ECS68_NA_8F0A_SINGLE_ALERT_GBCS.HEX",
         "dlms structure(long-unsigned,octet-string,array(structure(enum,structure("
@@ -162,6 +170,15 @@ RTDS_SHAPES: Mapping[tuple[str, str], Reference] = {
                                "dlms structure(long-unsigned,octet-string)"),
     ("GNCA", ""): Reference("NA_GCA-ZigBee/GCA-ZigBee_NA_8F30_ALERT_GBCS.HEX",
                             "gbz alert_code timestamp components()"),
+    # usecases/alerts_device.py
+    ("MIIWA-DLMS", ""): Reference("NA_MIIWA-DLMS/MIIWA-DLMS_NA_81A0_ALERT_GBCS.HEX", _DLMS_3),
+    **{("ECS101", v): Reference(
+        f"NA_ECS101/ECS101_NA_8F86_{v}_ALERT_GBCS.HEX",
+        "dlms structure(long-unsigned,octet-string,unsigned,octet-string,octet-string,"
+        "unsigned)") for v in ("INPUT", "OUTPUT")},
+    **{("ECS102", v): Reference(f"NA_ECS102/ECS102_NA_8F87_{v}_ALERT_GBCS.HEX",
+                                "dlms structure(long-unsigned,octet-string,unsigned,unsigned)")
+       for v in ("INPUT", "OUTPUT")},
 }
 #: Use Case id → (section of gbcs-protocol.md, shape) for alerts no vendored vector shows:
 #: the layout the document gives.
@@ -173,6 +190,15 @@ DOCUMENTED_SHAPES: Mapping[str, tuple[str, str]] = {
                       "firmware_version,response_code)"),
     "CS02bAlert": ("§2.4", "asn1 CS02b.alert(alert_code,execution_date_time,"
                            "execution_outcome)"),
+    # usecases/alerts_hub.py: octet-string(8) device id; octet-string(25) discarded message
+    "DBCH06": ("§2.2", _DLMS_3),
+    "DBCH10": ("§2.2", _DLMS_3),
+    # usecases/alerts_device.py
+    "MIIWA-ZigBee": ("§2.3", "gbz alert_code component_count integrity_code timestamp"),
+    "ECS100": ("§2.2", "dlms structure(long-unsigned,octet-string,octet-string)"),
+    "ECS200": ("§2.2", "dlms structure(long-unsigned,octet-string,utf8-string)"),
+    "CS09": ("§2.4", "asn1 CS09.alert(alert_code,execution_date_time,firmware_version,"
+                     "activate_image)"),
 }
 
 
@@ -264,7 +290,7 @@ async def future_dated(s: Session, uc: str, variant: str) -> tuple[int, dt.datet
 
 
 def firmware_image(device: str, file_version: int = 0x0123ABCF) -> FirmwareImage:
-    """A firmware image for the emulated ``device`` kind (ESME, GSME)."""
+    """A firmware image for the emulated ``device`` kind (ESME, GSME, PPMID)."""
     return FirmwareImage(MANUFACTURER_CODE, IMAGE_TYPES[device], file_version,
                          bytes((7 * i) & 0xFF for i in range(160)))
 
@@ -572,18 +598,6 @@ async def gnca(s: Session, timeout: float = 5.0, pence: int = 500) -> None:
 #: Alert-only codes without a Use Case: nothing on the emulated premises can honestly
 #: raise them (catalogue id → why).
 NOT_PROVOKED: Mapping[str, str] = {
-    **dict.fromkeys(("ECS100", "ECS101", "ECS102", "ECS200"), (
-        "RTDS-only alert codes 8F85-8F88, named by no source (§4.2): nothing says which ESME "
-        "event (APC / ALCS, ECS46d, ECS47e) raises them or what their items mean")),
-    **dict.fromkeys(("MIIWA-DLMS", "MIIWA-ZigBee"), (
-        "81A0 reports a failed integrity self-check (memory, RAM, watchdog, metrology "
-        "firmware, §2.2); an emulated meter has no hardware whose failure it could detect")),
-    **dict.fromkeys(("DBCH06", "DBCH07", "DBCH08", "DBCH10", "DBCH11"), (
-        "sub-GHz radio conditions (duty cycle, channel quality and scans, sub-GHz capacity); "
-        "the virtual HAN has no sub-GHz side (DBCH08 follows DBCH05, but its outcome is the "
-        "assessment of such conditions)")),
     "FDRPMA": ("0x00D5 (8F84) is in no RTDS vector; its criticality and sender are unknown "
                "(§3: 'ESME (from CHF?)'), so no protection could be checked"),
-    "CS09": ("8F8B comes from the PPMID after a firmware transfer; the PPMID emulator "
-             "(emulators/ppmid.py) has no OTA client yet"),
 }

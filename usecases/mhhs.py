@@ -214,7 +214,8 @@ async def _ecs22b(s: Session, party: RemoteParty,
 
 
 @usecase("MHHS-ECS22b", "MHHS: the Meter Data Retriever reads the ESME active import "
-         "half-hourly profile (URP, encrypted for it)", devices=["ESME"], tags=TAGS)
+         "half-hourly profile (URP, encrypted for it)", devices=["ESME"], tags=TAGS,
+         message_codes=[0x0037])
 async def mhhs_ecs22b(s: Session, days: int = 7, retriever: str = RETRIEVER) -> None:
     party = retriever_party(s, retriever)
     _, got, (first, last) = await _ecs22b(s, party, days)
@@ -261,13 +262,15 @@ async def _in_clear(s: Session, what: str, code: int, obis: str, days: int,
 
 
 @usecase("MHHS-ECS22a", "MHHS: the Meter Data Retriever reads the ESME export half-hourly "
-         "profile (URP; answered in clear)", devices=["ESME"], tags=TAGS)
+         "profile (URP; answered in clear)", devices=["ESME"], tags=TAGS,
+         message_codes=[0x0036])
 async def mhhs_ecs22a(s: Session, days: int = 7, retriever: str = RETRIEVER) -> None:
     await _in_clear(s, "ECS22a", 0x0036, EXPORT_LOG, days, retriever)
 
 
 @usecase("MHHS-ECS22c", "MHHS: the Meter Data Retriever reads the ESME reactive import "
-         "half-hourly profile (URP; answered in clear)", devices=["ESME"], tags=TAGS)
+         "half-hourly profile (URP; answered in clear)", devices=["ESME"], tags=TAGS,
+         message_codes=[0x0038])
 async def mhhs_ecs22c(s: Session, days: int = 7, retriever: str = RETRIEVER) -> None:
     await _in_clear(s, "ECS22c", 0x0038, REACTIVE_IMPORT_LOG, days, retriever)
 
@@ -311,7 +314,8 @@ async def _gcs17(s: Session, party: RemoteParty,
 
 
 @usecase("MHHS-GCS17", "MHHS: the Meter Data Retriever reads the GSME half-hourly profile "
-         "from the GPF (URP, encrypted for it)", devices=["GPF", "GSME"], tags=TAGS)
+         "from the GPF (URP, encrypted for it)", devices=["GPF", "GSME"], tags=TAGS,
+         message_codes=[0x0078])
 async def mhhs_gcs17(s: Session, days: int = 7, retriever: str = RETRIEVER) -> None:
     party = retriever_party(s, retriever)
     _, got, (earliest, wanted) = await _gcs17(s, party, days)
@@ -326,7 +330,7 @@ async def mhhs_gcs17(s: Session, days: int = 7, retriever: str = RETRIEVER) -> N
 # ----------------------------------------------------------------------------
 @usecase("MHHS-SEALED", "MHHS: a party the device knows cannot read profile data encrypted "
          "for the Meter Data Retriever", devices=["ESME", "GPF"], tags=(*TAGS, "security"),
-         variants=("ECS22b", "GCS17"))
+         variants=("ECS22b", "GCS17"), message_codes=[0x0037, 0x0078])
 async def mhhs_sealed(s: Session, variant: str = "ECS22b", days: int = 1,
                       retriever: str = RETRIEVER) -> None:
     variant = variant or "ECS22b"

@@ -22,13 +22,14 @@ from gfi.emulators.device import Rejection
 from gfi.emulators.zse import GbzServer
 from gfi.premises import Premises
 from gfi.results import Verdict
-from gfi.usecases import alerts
+from gfi.usecases import alerts, alerts_device, alerts_hub
 from gfi.usecases.catalogue import use_cases
 from tests.conftest import RTDS_VECTORS, rtds_bytes
 
 START = dt.datetime(2015, 1, 1, 12, tzinfo=dt.UTC)
 ALERT_USE_CASES = {uc.id: uc for uc in REGISTRY.usecases.values()
-                   if uc.function.__module__ == alerts.__name__}
+                   if uc.function.__module__ in (alerts.__name__, alerts_hub.__name__,
+                                                 alerts_device.__name__)}
 RUNS = [(uc_id, variant) for uc_id, uc in sorted(ALERT_USE_CASES.items())
         for variant in uc.variants]
 
