@@ -1,14 +1,24 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Shared fixtures: the vendored RTDS vectors and key stores (tests/vectors/PROVENANCE.md)."""
+"""Shared fixtures: the vendored RTDS vectors and key stores (tests/vectors/PROVENANCE.md),
+and a running virtual premises."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+if TYPE_CHECKING:
+    from gfi.clock import SimulatedClock
+    from gfi.premises import Premises
+
+#: Midday of the RTDS reference day: premises in tests start here unless a module overrides
+#: the ``premises_start`` fixture.
+RTDS_NOON = dt.datetime(2015, 1, 1, 12, tzinfo=dt.UTC)
 VECTORS = Path(__file__).parent / "vectors"
 RTDS = VECTORS / "rtds"
 RTDS_VECTORS = RTDS / "vectors"
@@ -58,3 +68,37 @@ def raise_on_bad_log_formatting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
 
     monkeypatch.setattr(logging.LogRecord, "getMessage", checked)
     yield
+
+
+@pytest.fixture()
+def premises_start() -> dt.datetime:
+    """When the premises' clock reads at the start of a test."""
+    return RTDS_NOON
+
+
+@pytest.fixture()
+async def premises(premises_start: dt.datetime) -> AsyncIterator[Premises]:
+    """A started virtual premises whose clock stands still; no device may have failed."""
+    from gfi.premises import Premises
+
+    p = Premises(0, now=lambda: premises_start)
+    await p.start()
+    yield p
+    await p.stop()
+    assert p.errors == []
+
+
+@pytest.fixture()
+async def clocked_premises(
+        premises_start: dt.datetime) -> AsyncIterator[tuple[Premises, SimulatedClock]]:
+    """A started virtual premises on a simulated clock that tests move; no device may have
+    failed."""
+    from gfi.clock import SimulatedClock
+    from gfi.premises import Premises
+
+    clock = SimulatedClock(premises_start)
+    p = Premises(0, now=clock)
+    await p.start()
+    yield p, clock
+    await p.stop()
+    assert p.errors == []

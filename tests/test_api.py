@@ -6,7 +6,6 @@ and received recorded as a step with its verdicts."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -45,12 +44,6 @@ async def broken(s: Session) -> None:
     await s.send(0x0027, to="NOBODY", payload=b"")
 
 
-@pytest.fixture()
-async def premises() -> AsyncIterator[Premises]:
-    p = Premises(0, now=lambda: NOW)
-    await p.start()
-    yield p
-    await p.stop()
 
 
 async def test_pass_with_steps(premises: Premises) -> None:

@@ -5,7 +5,6 @@ that name the file and the field, Python packs, and both running on a premises."
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,12 +18,11 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 NOW = dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)
 
 
+
+
 @pytest.fixture()
-async def premises() -> AsyncIterator[Premises]:
-    p = Premises(0, now=lambda: NOW)
-    await p.start()
-    yield p
-    await p.stop()
+def premises_start() -> dt.datetime:
+    return NOW
 
 
 def test_examples_load() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -32,14 +31,6 @@ START = dt.datetime(2015, 1, 1, 12, tzinfo=dt.UTC)
 LOAD_CONTROLLER = "90B3D51F30010008"
 
 
-@pytest.fixture()
-async def premises() -> AsyncIterator[tuple[Premises, SimulatedClock]]:
-    clock = SimulatedClock(START)
-    p = Premises(0, now=clock)
-    await p.start()
-    yield p, clock
-    await p.stop()
-    assert p.errors == []
 
 
 def _alerts(p: Premises, code: int) -> list[DecodedMessage]:
@@ -56,8 +47,8 @@ def _items(out: Outgoing) -> list[Any]:
 # Integrity self-check
 # ----------------------------------------------------------------------------
 async def test_no_injected_fault_no_integrity_alert(
-        premises: tuple[Premises, SimulatedClock]) -> None:
-    p, clock = premises
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, clock = clocked_premises
     p.esme.supply_lost()
     await p.esme.supply_restored()
     await p.gsme.restart()
@@ -67,8 +58,8 @@ async def test_no_injected_fault_no_integrity_alert(
 
 
 async def test_esme_power_up_check_reports_a_faulty_component_once(
-        premises: tuple[Premises, SimulatedClock]) -> None:
-    p, _ = premises
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, _ = clocked_premises
 
     async def power_cycle() -> list[DecodedMessage]:
         p.esme.supply_lost()
@@ -98,8 +89,8 @@ async def test_esme_power_up_check_reports_a_faulty_component_once(
 
 @pytest.mark.parametrize("device", ["ESME", "GSME"])
 async def test_periodic_check_runs_daily_at_midnight(
-        premises: tuple[Premises, SimulatedClock], device: str) -> None:
-    p, clock = premises
+        clocked_premises: tuple[Premises, SimulatedClock], device: str) -> None:
+    p, clock = clocked_premises
     node = p.esme if device == "ESME" else p.gsme
     code = 0x00F0 if device == "ESME" else 0x00F2
     assert node.integrity.next_check == dt.datetime(2015, 1, 2, tzinfo=dt.UTC)
@@ -129,8 +120,8 @@ def test_self_check_state_and_conditions() -> None:
 
 
 async def test_a_device_without_the_condition_refuses_it(
-        premises: tuple[Premises, SimulatedClock]) -> None:
-    p, _ = premises
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, _ = clocked_premises
     with pytest.raises(UsageError):
         p.nodes["IHD"].inject_condition(FaultyComponent(1))
     with pytest.raises(UsageError):
@@ -159,8 +150,8 @@ def _control(apc: ApcControl, selector: int, start: str, end: str, *, ok: bool =
 
 
 async def test_a_control_period_begins_and_ends(
-        premises: tuple[Premises, SimulatedClock]) -> None:
-    p, _ = premises
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, _ = clocked_premises
     apc, device = p.esme.apc, p.esme.gbcs
     assert device is not None
     begins, ends = START + dt.timedelta(hours=2), START + dt.timedelta(hours=3)
@@ -180,8 +171,9 @@ async def test_a_control_period_begins_and_ends(
     assert apc(device, ends + dt.timedelta(days=1)) == [] and apc.controls == []
 
 
-async def test_controls_that_do_not_start(premises: tuple[Premises, SimulatedClock]) -> None:
-    p, _ = premises
+async def test_controls_that_do_not_start(
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, _ = clocked_premises
     apc = p.esme.apc
     _control(apc, 0x1164, NOW_OCTETS, NEVER_OCTETS, ok=False)  # the script failed
     _control(apc, 0x3164, NOW_OCTETS, NEVER_OCTETS)  # 0x31: no such channel
@@ -189,8 +181,8 @@ async def test_controls_that_do_not_start(premises: tuple[Premises, SimulatedClo
 
 
 async def test_an_open_ended_control_and_a_superseding_one(
-        premises: tuple[Premises, SimulatedClock]) -> None:
-    p, _ = premises
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, _ = clocked_premises
     apc, device = p.esme.apc, p.esme.gbcs
     assert device is not None
     _control(apc, 0x1232, NOW_OCTETS, NEVER_OCTETS)
@@ -210,8 +202,8 @@ async def test_an_open_ended_control_and_a_superseding_one(
 
 
 async def test_another_partys_control_is_told_to_the_supplier(
-        premises: tuple[Premises, SimulatedClock]) -> None:
-    p, _ = premises
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, _ = clocked_premises
     apc, device = p.esme.apc, p.esme.gbcs
     assert device is not None
     _control(apc, 0x1264, NOW_OCTETS, NEVER_OCTETS, requester=LOAD_CONTROLLER,
@@ -238,8 +230,8 @@ async def test_another_partys_control_is_told_to_the_supplier(
         (SUPPLIER, 55)
 
 
-async def test_no_control_no_alert(premises: tuple[Premises, SimulatedClock]) -> None:
-    p, clock = premises
+async def test_no_control_no_alert(clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, clock = clocked_premises
     clock.set(START + dt.timedelta(days=40))
     await p.tick()
     assert all(_alerts(p, code) == [] for code in (0x0120, 0x0121, 0x0122, 0x0123))
@@ -249,8 +241,8 @@ async def test_no_control_no_alert(premises: tuple[Premises, SimulatedClock]) ->
 # PPMID firmware
 # ----------------------------------------------------------------------------
 async def test_ppmid_applies_an_image_and_reports_its_version(
-        premises: tuple[Premises, SimulatedClock]) -> None:
-    p, _ = premises
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, _ = clocked_premises
     assert p.hub is not None
     image = FirmwareImage(MANUFACTURER_CODE, IMAGE_TYPES["PPMID"], 0x02000001, bytes(90))
     p.hub.ota.offer(p.ids["PPMID"], image, requester=SUPPLIER)
@@ -265,8 +257,8 @@ async def test_ppmid_applies_an_image_and_reports_its_version(
 
 
 async def test_ppmid_keeps_its_firmware_when_the_image_does_not_verify(
-        premises: tuple[Premises, SimulatedClock]) -> None:
-    p, _ = premises
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, _ = clocked_premises
     assert p.hub is not None
     before = p.ppmid.asn1.firmware_version
     image = FirmwareImage(MANUFACTURER_CODE, IMAGE_TYPES["PPMID"], 0x02000002, bytes(90))
@@ -281,8 +273,8 @@ async def test_ppmid_keeps_its_firmware_when_the_image_does_not_verify(
 
 
 async def test_an_image_for_another_kind_of_device_is_not_taken(
-        premises: tuple[Premises, SimulatedClock]) -> None:
-    p, _ = premises
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, _ = clocked_premises
     assert p.hub is not None
     image = FirmwareImage(MANUFACTURER_CODE, IMAGE_TYPES["ESME"], 0x02000003, bytes(90))
     p.hub.ota.offer(p.ids["PPMID"], image, requester=SUPPLIER)

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator
-
-import pytest
 
 from gfi.clock import SimulatedClock
 from gfi.codecs.gbcs.message import GbcsFrame
@@ -20,14 +17,6 @@ from gfi.premises import SUPPLIER, Premises
 START = dt.datetime(2015, 1, 1, 12, tzinfo=dt.UTC)
 
 
-@pytest.fixture()
-async def premises() -> AsyncIterator[tuple[Premises, SimulatedClock]]:
-    clock = SimulatedClock(START)
-    p = Premises(0, now=clock)
-    await p.start()
-    yield p, clock
-    await p.stop()
-    assert p.errors == []
 
 
 def _alerts(p: Premises, code: int) -> list[tuple[str, int | None]]:
@@ -35,16 +24,16 @@ def _alerts(p: Premises, code: int) -> list[tuple[str, int | None]]:
             if isinstance(dm.frame, GbcsFrame) and dm.frame.message_code == code]
 
 
-async def test_billing_calendar_dates(premises: tuple[Premises, SimulatedClock]) -> None:
-    billing = premises[0].esme.billing
+async def test_billing_calendar_dates(clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    billing = clocked_premises[0].esme.billing
     year = billing.times(START, START.replace(month=12, day=31))
     assert year == [START.replace(month=m) for m in (4, 7, 10)]
     assert billing.next_after(START) == START.replace(month=4)
 
 
 async def test_a_short_outage_raises_no_alert(
-        premises: tuple[Premises, SimulatedClock]) -> None:
-    p, clock = premises
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, clock = clocked_premises
     p.esme.supply_lost()
     clock.advance(dt.timedelta(minutes=2))
     await p.esme.supply_restored()
@@ -53,8 +42,8 @@ async def test_a_short_outage_raises_no_alert(
 
 
 async def test_an_image_that_does_not_verify_is_reported_and_not_kept(
-        premises: tuple[Premises, SimulatedClock]) -> None:
-    p, _ = premises
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, _ = clocked_premises
     assert p.hub is not None
     image = FirmwareImage(MANUFACTURER_CODE, IMAGE_TYPES["ESME"], 0x0123ABCF, bytes(100))
     p.hub.ota.offer(p.esme_id, image, requester=SUPPLIER)

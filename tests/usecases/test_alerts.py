@@ -1,13 +1,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The alert-only Use Cases (usecases/alerts.py): every alert-only code of the catalogue is
 either provoked by a Use Case or listed with the reason it cannot be; each Use Case passes on
-the emulated premises, quickly; its RTDS reference shapes are those of the vendored vectors;
+the emulated clocked_premises, quickly; its RTDS reference shapes are those of the vendored vectors;
 and a device that does not raise the alert, or raises it wrongly, fails it by name."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -34,19 +33,11 @@ RUNS = [(uc_id, variant) for uc_id, uc in sorted(ALERT_USE_CASES.items())
         for variant in uc.variants]
 
 
-@pytest.fixture()
-async def premises() -> AsyncIterator[tuple[Premises, SimulatedClock]]:
-    clock = SimulatedClock(START)
-    p = Premises(0, now=clock)
-    await p.start()
-    yield p, clock
-    await p.stop()
-    assert p.errors == []
 
 
-async def _run(premises: tuple[Premises, SimulatedClock], uc_id: str, variant: str = "",
+async def _run(clocked_premises: tuple[Premises, SimulatedClock], uc_id: str, variant: str = "",
                **parameters: Any) -> Any:
-    p, clock = premises
+    p, clock = clocked_premises
     uc: UseCase = ALERT_USE_CASES[uc_id]
     return await run_usecase(uc, p, variant=variant or uc.variants[0], clock=clock,
                              parameters=parameters)
@@ -62,9 +53,9 @@ def test_every_alert_only_code_is_provoked_or_explained() -> None:
 
 
 @pytest.mark.parametrize(("uc_id", "variant"), RUNS)
-async def test_alert_use_case_passes(premises: tuple[Premises, SimulatedClock], uc_id: str,
+async def test_alert_use_case_passes(clocked_premises: tuple[Premises, SimulatedClock], uc_id: str,
                                      variant: str) -> None:
-    result = await _run(premises, uc_id, variant)
+    result = await _run(clocked_premises, uc_id, variant)
     assert result.verdict is Verdict.PASS, result.reason
     checks = [step.text for step in result.steps if step.kind == "check"]
     assert any("arrives from" in text for text in checks)
@@ -82,38 +73,38 @@ def test_reference_shapes_are_those_of_the_vendored_vectors(key: tuple[str, str]
 
 
 async def test_a_hub_that_does_not_raise_cs14_fails(
-        premises: tuple[Premises, SimulatedClock], monkeypatch: pytest.MonkeyPatch) -> None:
+        clocked_premises: tuple[Premises, SimulatedClock], monkeypatch: pytest.MonkeyPatch) -> None:
     async def silent(self: CommsHub, before: dict[str, str]) -> None:
         return None
 
     monkeypatch.setattr(CommsHub, "_after_chf", silent)
-    result = await _run(premises, "CS14", timeout=0.2)
+    result = await _run(clocked_premises, "CS14", timeout=0.2)
     assert result.verdict is Verdict.FAIL
     assert "CS14 (alert 0x0018, alert code 0x8F12)" in result.reason
     assert "no such alert" in result.reason
 
 
 async def test_a_gsme_that_keeps_its_billing_alert_fails(
-        premises: tuple[Premises, SimulatedClock], monkeypatch: pytest.MonkeyPatch) -> None:
+        clocked_premises: tuple[Premises, SimulatedClock], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(GbzServer, "take_alerts", lambda self, encrypt: [])
-    result = await _run(premises, "GCS53", timeout=0.2)
+    result = await _run(clocked_premises, "GCS53", timeout=0.2)
     assert result.verdict is Verdict.FAIL
     assert "GCS53 (alert 0x008B, alert code 0x8F0A)" in result.reason
 
 
-async def test_a_wrong_alert_code_is_named(premises: tuple[Premises, SimulatedClock],
+async def test_a_wrong_alert_code_is_named(clocked_premises: tuple[Premises, SimulatedClock],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(device_module.REJECTION_ALERT_CODES, Rejection.BAD_MAC, 0x8F1E)
-    result = await _run(premises, "GCA", "ESME", timeout=0.2)
+    result = await _run(clocked_premises, "GCA", "ESME", timeout=0.2)
     assert result.verdict is Verdict.FAIL
     assert "it raised 0x1000 with alert code 0x8F1E" in result.reason
 
 
 async def test_a_critical_alert_that_is_only_maced_fails(
-        premises: tuple[Premises, SimulatedClock], monkeypatch: pytest.MonkeyPatch) -> None:
+        clocked_premises: tuple[Premises, SimulatedClock], monkeypatch: pytest.MonkeyPatch) -> None:
     table = dict(device_module.ALERT_MESSAGE_CODE_CRITICALITY)
     table[0x00CE] = Criticality.ALERT_NON_CRITICAL
     monkeypatch.setattr(device_module, "ALERT_MESSAGE_CODE_CRITICALITY", table)
-    result = await _run(premises, "FDRA-DLMS")
+    result = await _run(clocked_premises, "FDRA-DLMS")
     assert result.verdict is Verdict.FAIL
     assert "FDRA-DLMS is critical: signed by the ESME" in result.reason

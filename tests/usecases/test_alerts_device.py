@@ -1,13 +1,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The device-condition alert Use Cases (usecases/alerts_device.py): every one and variant
-passes on a fresh emulated premises, checking what the alert says; the injected condition is
+passes on a fresh emulated clocked_premises, checking what the alert says; the injected condition is
 taken away again; and a meter whose self-check does not find the fault, or an ESME that does
 not report its controls, fails them by name."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -27,19 +26,11 @@ USE_CASES = {uc.id: uc for uc in REGISTRY.usecases.values()
 RUNS = [(uc_id, variant) for uc_id, uc in sorted(USE_CASES.items()) for variant in uc.variants]
 
 
-@pytest.fixture()
-async def premises() -> AsyncIterator[tuple[Premises, SimulatedClock]]:
-    clock = SimulatedClock(START)
-    p = Premises(0, now=clock)
-    await p.start()
-    yield p, clock
-    await p.stop()
-    assert p.errors == []
 
 
-async def _run(premises: tuple[Premises, SimulatedClock], uc_id: str, variant: str = "",
+async def _run(clocked_premises: tuple[Premises, SimulatedClock], uc_id: str, variant: str = "",
                **parameters: Any) -> Any:
-    p, clock = premises
+    p, clock = clocked_premises
     uc: UseCase = USE_CASES[uc_id]
     return await run_usecase(uc, p, variant=variant or uc.variants[0], clock=clock,
                              parameters=parameters)
@@ -57,9 +48,9 @@ def test_the_use_cases_and_their_references() -> None:
 
 
 @pytest.mark.parametrize(("uc_id", "variant"), RUNS)
-async def test_use_case_passes(premises: tuple[Premises, SimulatedClock], uc_id: str,
+async def test_use_case_passes(clocked_premises: tuple[Premises, SimulatedClock], uc_id: str,
                                variant: str) -> None:
-    result = await _run(premises, uc_id, variant)
+    result = await _run(clocked_premises, uc_id, variant)
     assert result.verdict is Verdict.PASS, result.reason
     checks = [step.text for step in result.steps if step.kind == "check"]
     assert any("arrives from" in text for text in checks)
@@ -69,33 +60,33 @@ async def test_use_case_passes(premises: tuple[Premises, SimulatedClock], uc_id:
 
 @pytest.mark.parametrize("code", sorted(METER_INTEGRITY_CODES))
 async def test_every_integrity_code_is_reported_and_the_fault_removed(
-        premises: tuple[Premises, SimulatedClock], code: int) -> None:
-    p, _ = premises
-    result = await _run(premises, "MIIWA-DLMS", code=code)
+        clocked_premises: tuple[Premises, SimulatedClock], code: int) -> None:
+    p, _ = clocked_premises
+    result = await _run(clocked_premises, "MIIWA-DLMS", code=code)
     assert result.verdict is Verdict.PASS, result.reason
     assert p.esme.integrity.faulty == set()
 
 
 async def test_miiwa_zigbee_reports_the_injected_code(
-        premises: tuple[Premises, SimulatedClock]) -> None:
-    p, _ = premises
-    result = await _run(premises, "MIIWA-ZigBee", code=3)
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, _ = clocked_premises
+    result = await _run(clocked_premises, "MIIWA-ZigBee", code=3)
     assert result.verdict is Verdict.PASS, result.reason
     assert p.gsme.integrity.faulty == set()
 
 
 @pytest.mark.parametrize("uc_id", ["MIIWA-DLMS", "MIIWA-ZigBee"])
-async def test_no_fault_injected_no_miiwa_alert(premises: tuple[Premises, SimulatedClock],
+async def test_no_fault_injected_no_miiwa_alert(clocked_premises: tuple[Premises, SimulatedClock],
                                                 monkeypatch: pytest.MonkeyPatch,
                                                 uc_id: str) -> None:
     """The condition never reaches the meter: its self-check finds nothing, so no 81A0."""
     monkeypatch.setattr(SelfCheck, "inject", lambda self, condition: None)
-    result = await _run(premises, uc_id, timeout=0.2)
+    result = await _run(clocked_premises, uc_id, timeout=0.2)
     assert result.verdict is Verdict.FAIL
     assert "alert code 0x81A0" in result.reason and "no such alert" in result.reason
 
 
-async def test_a_wrong_integrity_code_is_named(premises: tuple[Premises, SimulatedClock],
+async def test_a_wrong_integrity_code_is_named(clocked_premises: tuple[Premises, SimulatedClock],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     original = SelfCheck.inject
 
@@ -103,23 +94,23 @@ async def test_a_wrong_integrity_code_is_named(premises: tuple[Premises, Simulat
         original(self, FaultyComponent((condition.code + 1) % 10, condition.faulty))
 
     monkeypatch.setattr(SelfCheck, "inject", shifted)
-    result = await _run(premises, "MIIWA-DLMS", code=4)
+    result = await _run(clocked_premises, "MIIWA-DLMS", code=4)
     assert result.verdict is Verdict.FAIL
     assert "names component 4 (RAM), the one made faulty (it names 0005)" in result.reason
 
 
 async def test_an_esme_that_does_not_report_its_controls_fails(
-        premises: tuple[Premises, SimulatedClock], monkeypatch: pytest.MonkeyPatch) -> None:
+        clocked_premises: tuple[Premises, SimulatedClock], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ApcControl, "_start", lambda self, selector, window, ctx: None)
-    result = await _run(premises, "ECS102", "OUTPUT", timeout=0.2)
+    result = await _run(clocked_premises, "ECS102", "OUTPUT", timeout=0.2)
     assert result.verdict is Verdict.FAIL
     assert "ECS102 (alert 0x0122, alert code 0x8F87)" in result.reason
 
 
 async def test_ecs102_on_a_channel_already_at_the_level(
-        premises: tuple[Premises, SimulatedClock]) -> None:
-    p, _ = premises
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, _ = clocked_premises
     p.esme.apc.levels[0x11] = 100
-    result = await _run(premises, "ECS102", "OUTPUT")
+    result = await _run(clocked_premises, "ECS102", "OUTPUT")
     assert result.verdict is Verdict.PASS, result.reason
     assert p.esme.apc.level(0x11) == 0

@@ -1,12 +1,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The Comms Hub's sub-GHz alert Use Cases (usecases/alerts_hub.py): each passes on a fresh
-virtual premises; with the DBCH08 defaults the payload values are RTDS's; and without the
+virtual clocked_premises; with the DBCH08 defaults the payload values are RTDS's; and without the
 bench's conditions the CHF raises no such alert, so the Use Case fails by name."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -28,19 +27,11 @@ CODES = {"DBCH06": 0x0110, "DBCH07": 0x0111, "DBCH08": 0x0112, "DBCH10": 0x0114,
          "DBCH11": 0x0115}
 
 
-@pytest.fixture()
-async def premises() -> AsyncIterator[tuple[Premises, SimulatedClock]]:
-    clock = SimulatedClock(START)
-    p = Premises(0, now=clock)
-    await p.start()
-    yield p, clock
-    await p.stop()
-    assert p.errors == []
 
 
-async def _run(premises: tuple[Premises, SimulatedClock], uc_id: str,
+async def _run(clocked_premises: tuple[Premises, SimulatedClock], uc_id: str,
                **parameters: Any) -> Any:
-    p, clock = premises
+    p, clock = clocked_premises
     uc: UseCase = HUB_USE_CASES[uc_id]
     return await run_usecase(uc, p, clock=clock, parameters=parameters)
 
@@ -61,9 +52,9 @@ def test_one_use_case_per_code_declared_as_the_brief_says() -> None:
 
 
 @pytest.mark.parametrize("uc_id", sorted(CODES))
-async def test_hub_alert_use_case_passes(premises: tuple[Premises, SimulatedClock],
+async def test_hub_alert_use_case_passes(clocked_premises: tuple[Premises, SimulatedClock],
                                          uc_id: str) -> None:
-    result = await _run(premises, uc_id)
+    result = await _run(clocked_premises, uc_id)
     assert result.verdict is Verdict.PASS, result.reason
     checks = [step.text for step in result.steps if step.kind == "check"]
     assert any("arrives from the CHF" in text for text in checks)
@@ -73,19 +64,19 @@ async def test_hub_alert_use_case_passes(premises: tuple[Premises, SimulatedCloc
 
 
 async def test_dbch08_defaults_give_the_rtds_values(
-        premises: tuple[Premises, SimulatedClock], security: Any) -> None:
-    result = await _run(premises, "DBCH08")
+        clocked_premises: tuple[Premises, SimulatedClock], security: Any) -> None:
+    result = await _run(clocked_premises, "DBCH08")
     assert result.verdict is Verdict.PASS, result.reason
-    ours = _received(premises[0], 0x0112)[-1].payload["body"]["value"][2]
+    ours = _received(clocked_premises[0], 0x0112)[-1].payload["body"]["value"][2]
     reference = alerts.RTDS_SHAPES[("DBCH08", "")].vector
     rtds = decode_message(rtds_bytes(RTDS_VECTORS / reference), security=security)
     assert ours == (rtds.payload or {})["body"]["value"][2]
 
 
 async def test_dbch07_moves_the_operating_channel_dbch01_reads(
-        premises: tuple[Premises, SimulatedClock]) -> None:
-    p, _ = premises
-    result = await _run(premises, "DBCH07")
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, _ = clocked_premises
+    result = await _run(clocked_premises, "DBCH07")
     assert result.verdict is Verdict.PASS, result.reason
     assert p.hub is not None
     assert p.hub.chf_model.value("0-0:94.44.10.2", 2)["value"] == "E0000002"
@@ -97,20 +88,20 @@ async def test_dbch07_moves_the_operating_channel_dbch01_reads(
 @pytest.mark.parametrize(("uc_id", "hook"), [
     ("DBCH08", "set_conditions"), ("DBCH07", "set_conditions"), ("DBCH06", "book"),
     ("DBCH10", "book"), ("DBCH11", "designate")])
-async def test_without_the_conditions_no_alert(premises: tuple[Premises, SimulatedClock],
+async def test_without_the_conditions_no_alert(clocked_premises: tuple[Premises, SimulatedClock],
                                                monkeypatch: pytest.MonkeyPatch, uc_id: str,
                                                hook: str) -> None:
     monkeypatch.setattr(SubGhzRadio, hook, lambda self, *args, **kwargs: None)
-    result = await _run(premises, uc_id, timeout=0.2)
+    result = await _run(clocked_premises, uc_id, timeout=0.2)
     assert result.verdict is Verdict.FAIL
     assert f"{uc_id} (alert 0x{CODES[uc_id]:04X}" in result.reason
     assert "no such alert" in result.reason
-    assert _received(premises[0], CODES[uc_id]) == []
+    assert _received(clocked_premises[0], CODES[uc_id]) == []
 
 
 async def test_a_plain_scan_request_raises_nothing(
-        premises: tuple[Premises, SimulatedClock]) -> None:
-    p, clock = premises
+        clocked_premises: tuple[Premises, SimulatedClock]) -> None:
+    p, clock = clocked_premises
     s = Session(p, clock=clock)
     try:
         await alerts_hub.scan(s)

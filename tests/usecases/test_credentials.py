@@ -7,7 +7,6 @@ CS02d installs the device's new certificate."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -33,13 +32,6 @@ RECOVERY, TCOS, WP, NO = "90B3D51F30000001", "90B3D51F30000004", "90B3D51F300000
     "90B3D51F30020000"
 
 
-@pytest.fixture()
-async def premises() -> AsyncIterator[Premises]:
-    p = Premises(0, now=lambda: NOW)
-    await p.start()
-    yield p
-    await p.stop()
-    assert p.errors == []
 
 
 def _send(p: Premises, device: str, code: int, originator: str, payload: dict[str, Any], *,

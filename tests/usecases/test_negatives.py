@@ -5,7 +5,6 @@ fail, naming what went wrong, against a device that does not."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -19,13 +18,6 @@ NOW = dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)
 NEGATIVES = sorted(u for u in REGISTRY.usecases if u.startswith("NEG-"))
 
 
-@pytest.fixture()
-async def premises() -> AsyncIterator[Premises]:
-    p = Premises(0, now=lambda: NOW)
-    await p.start()
-    yield p
-    await p.stop()
-    assert p.errors == []
 
 
 @pytest.mark.parametrize("variant", ["ESME", "GSME"])
