@@ -41,7 +41,7 @@ from gfi.emulators.events import (
 )
 from gfi.emulators.hcalcs import DRLC_CLUSTER_ID, EsmeLoadControl
 from gfi.emulators.identity import DeviceIdentity
-from gfi.emulators.integrity import FaultyComponent, SelfCheck
+from gfi.emulators.integrity import SelfCheck
 from gfi.emulators.node import Clock, Event, EventSink, Type1Node, saved_model, utc_now
 from gfi.emulators.zcl_endpoint import TO_CLIENT, ZclCommand
 from gfi.radio.base import HanFrame, Radio
@@ -119,13 +119,6 @@ class Esme(Type1Node):
         alerts = [alert] if alert is not None else []
         alerts += self.integrity.run(self.gbcs, self.now())  # power-up self-check
         await self.send_gbcs([out.data for out in alerts])
-
-    def inject_condition(self, condition: object) -> None:
-        """A component the self-check will find faulty (:class:`FaultyComponent`)."""
-        if not isinstance(condition, FaultyComponent):
-            super().inject_condition(condition)
-        else:
-            self.integrity.inject(condition)
 
     def _on_image_notify(self, frame: HanFrame, tree: dict[str, Any]) -> None:
         self.tasks.spawn(self.fetch_firmware())

@@ -44,7 +44,7 @@ from gfi.emulators.events import (
     receive_firmware,
 )
 from gfi.emulators.identity import DeviceIdentity
-from gfi.emulators.integrity import FaultyComponent, SelfCheck
+from gfi.emulators.integrity import SelfCheck
 from gfi.emulators.link import await_answer
 from gfi.emulators.model import HandleContext
 from gfi.emulators.node import Clock, Event, EventSink, Type1Node, saved_model, utc_now
@@ -174,13 +174,6 @@ class Gsme(Type1Node):
         assert self.gbcs is not None
         self.on_event(Event("restart", f"{self.name} restarts", {"device": self.name}))
         await self.send_gbcs([out.data for out in self.integrity.run(self.gbcs, self.now())])
-
-    def inject_condition(self, condition: object) -> None:
-        """A component the self-check will find faulty (:class:`FaultyComponent`)."""
-        if not isinstance(condition, FaultyComponent):
-            super().inject_condition(condition)
-        else:
-            self.integrity.inject(condition)
 
     def _on_image_notify(self, frame: HanFrame, tree: dict[str, Any]) -> None:
         self.tasks.spawn(self.fetch_firmware())

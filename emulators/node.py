@@ -38,6 +38,7 @@ from gfi.codecs.security.keystore import InMemoryKeyStore
 from gfi.emulators.asn1_model import Asn1Model
 from gfi.emulators.device import ApplicationModel, GbcsDevice, Outcome
 from gfi.emulators.identity import DeviceIdentity
+from gfi.emulators.integrity import FaultyComponent, SelfCheck
 from gfi.emulators.link import TUNNELING_CLUSTER, TunnelLink
 from gfi.emulators.zcl_endpoint import ZclEndpoint
 from gfi.errors import UsageError
@@ -110,6 +111,8 @@ class HanNode:
         self.tasks = Tasks(name, self._emit)
         self.zcl = ZclEndpoint(radio, name=name)
         self.tunnel: TunnelLink | None = None
+        #: the meter's integrity self-check, for nodes that run one (ESME, GSME)
+        self.integrity: SelfCheck | None = None
         radio.set_sink(self.on_frame)
 
     @property
@@ -182,6 +185,9 @@ class HanNode:
         device has no hardware to fail: e.g. a faulty component,
         :class:`~gfi.emulators.integrity.FaultyComponent`). A device that models no such
         condition refuses it."""
+        if isinstance(condition, FaultyComponent) and self.integrity is not None:
+            self.integrity.inject(condition)  # its self-check will find it
+            return
         raise UsageError(f"the emulated {self.name} models no condition {condition!r}")
 
     # -- state ------------------------------------------------------------------------------
