@@ -1,18 +1,22 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A campaign: Use Cases run one after another on one fresh premises, each variant giving a
-:class:`~gfi.results.UseCaseResult`, the whole a :class:`~gfi.results.CampaignResult`."""
+"""A campaign: every variant of the chosen Use Cases run on its own fresh premises, one after
+another or in worker processes, each giving a :class:`~gfi.results.UseCaseResult`, the whole
+a :class:`~gfi.results.CampaignResult`."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import multiprocessing
 import platform
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import gfi
-from gfi.api import UseCase, run_usecase
+from gfi.api import REGISTRY, UseCase, run_usecase
 from gfi.clock import SimulatedClock
 from gfi.errors import GfiError, UsageError
 from gfi.premises import Premises
@@ -34,11 +38,20 @@ def check_target(target: str) -> None:
 async def run_campaign(usecases: list[UseCase], *, target: str = "virtual",
                        capture: str | Path | None = None,
                        on_result: ResultSink | None = None,
-                       now: Callable[[], dt.datetime] | None = None) -> CampaignResult:
+                       now: Callable[[], dt.datetime] | None = None,
+                       jobs: int = 1, usecase_dirs: tuple[str, ...] = ()) -> CampaignResult:
     """Run every variant of every Use Case, each on a fresh premises (so that one Use Case
     — a device removed from the log, a tariff changed — cannot decide another's verdict),
-    on a simulated clock starting at :data:`CLOCK_START`."""
+    on a simulated clock starting at :data:`CLOCK_START`.
+
+    ``jobs`` > 1 runs the variants in that many worker processes (each loads the bundled
+    library, the packs in ``usecase_dirs`` and the entry points, as ``gfi run`` does);
+    ``on_result`` then sees results as they finish, the campaign keeps them in order."""
     check_target(target)
+    if jobs < 1:
+        raise UsageError(f"--jobs {jobs}: give 1 or more worker processes")
+    if jobs > 1 and capture is not None:
+        raise UsageError("--capture writes one pcap from one process: use it with --jobs 1")
     started = dt.datetime.now(dt.UTC)
     timer = time.monotonic()
     start = now() if now is not None else CLOCK_START
@@ -52,7 +65,10 @@ async def run_campaign(usecases: list[UseCase], *, target: str = "virtual",
 
         writer = PcapWriter(str(capture))
     try:
-        for uc in usecases:
+        if jobs > 1:
+            campaign.results = await _run_parallel(usecases, start, jobs, usecase_dirs,
+                                                   on_result)
+        for uc in usecases if jobs == 1 else ():
             for variant in uc.variants:
                 result = await _run_one(uc, variant, start, writer)
                 campaign.results.append(result)
@@ -64,6 +80,37 @@ async def run_campaign(usecases: list[UseCase], *, target: str = "virtual",
     campaign.finished = dt.datetime.now(dt.UTC).isoformat()
     campaign.duration_s = round(time.monotonic() - timer, 3)
     return campaign
+
+
+async def _run_parallel(usecases: list[UseCase], start: dt.datetime, jobs: int,
+                        usecase_dirs: tuple[str, ...],
+                        on_result: ResultSink | None) -> list[UseCaseResult]:
+    runs = [(uc.id, variant) for uc in usecases for variant in uc.variants]
+    results: list[UseCaseResult | None] = [None] * len(runs)
+    loop = asyncio.get_running_loop()
+    context = multiprocessing.get_context("spawn")  # no asyncio state inherited
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_start,
+                             initargs=(usecase_dirs,)) as pool:
+        async def one(i: int) -> tuple[int, UseCaseResult]:
+            return i, await loop.run_in_executor(pool, _worker_run, *runs[i], start)
+
+        for done in asyncio.as_completed([one(i) for i in range(len(runs))]):
+            i, result = await done
+            results[i] = result
+            if on_result is not None:
+                on_result(result)
+    return [r for r in results if r is not None]
+
+
+def _worker_start(usecase_dirs: tuple[str, ...]) -> None:
+    """A worker process loads the Use Cases the parent selected from."""
+    from gfi.authoring import load_registry
+
+    load_registry(usecase_dirs)
+
+
+def _worker_run(uc_id: str, variant: str, start: dt.datetime) -> UseCaseResult:
+    return asyncio.run(_run_one(REGISTRY.usecases[uc_id], variant, start, None))
 
 
 async def _run_one(uc: UseCase, variant: str, start: dt.datetime,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -326,10 +327,12 @@ def list_(device: str | None, tags: tuple[str, ...], usecase_dirs: tuple[str, ..
 @click.option("--report-html", type=click.Path(dir_okay=False), help="Write an HTML report.")
 @click.option("--report-json", type=click.Path(dir_okay=False), help="Write a JSON report.")
 @click.option("--capture", type=click.Path(dir_okay=False), help="Write the HAN traffic (pcap).")
+@click.option("--jobs", "-j", type=int, default=1, show_default=True, metavar="N",
+              help="Run variants in N worker processes (0: one per CPU).")
 @click.argument("ids", nargs=-1, metavar="[ID]...")
 def run(run_all: bool, tags: tuple[str, ...], device: str | None, target: str,
         usecase_dirs: tuple[str, ...], report_junit: str | None, report_html: str | None,
-        report_json: str | None, capture: str | None, ids: tuple[str, ...]) -> None:
+        report_json: str | None, capture: str | None, jobs: int, ids: tuple[str, ...]) -> None:
     """Run a campaign of Use Cases: PASS/FAIL/ERROR per Use Case variant with the reason;
     exit status non-zero on any FAIL or ERROR."""
     import asyncio
@@ -346,7 +349,12 @@ def run(run_all: bool, tags: tuple[str, ...], device: str | None, target: str,
     if not chosen:
         raise click.ClickException("no Use Case matches (see `gfi list`)")
     total = sum(len(u.variants) for u in chosen)
-    campaign = asyncio.run(_run_with_progress(chosen, total, target, capture))
+    jobs = jobs or os.cpu_count() or 1
+    try:
+        campaign = asyncio.run(_run_with_progress(chosen, total, target, capture, jobs,
+                                                  usecase_dirs))
+    except GfiError as exc:
+        raise click.ClickException(str(exc)) from None
     from gfi import reports
 
     for path, write in ((report_junit, reports.write_junit), (report_json, reports.write_json),
@@ -361,7 +369,8 @@ def run(run_all: bool, tags: tuple[str, ...], device: str | None, target: str,
 
 
 async def _run_with_progress(chosen: list[Any], total: int, target: str,
-                             capture: str | None) -> Any:
+                             capture: str | None, jobs: int,
+                             usecase_dirs: tuple[str, ...]) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -378,7 +387,8 @@ async def _run_with_progress(chosen: list[Any], total: int, target: str,
             click.echo(reports.render_console(result))
             progress.advance(task)
 
-        return await run_campaign(chosen, target=target, capture=capture, on_result=on_result)
+        return await run_campaign(chosen, target=target, capture=capture, on_result=on_result,
+                                  jobs=min(jobs, total), usecase_dirs=usecase_dirs)
 
 
 def _summary(dm: Any) -> str:
