@@ -3,7 +3,8 @@
 same run.
 
 Run: ``python bench/campaign.py [--tag T ...] [--jobs N] [--bring-ups N]`` (from the
-repository root, gfi installed). Without ``--tag``: the whole bundled library, as ``gfi run --all`` runs it.
+repository root, gfi installed). Without ``--tag``: the whole bundled library, as
+``gfi run --all`` runs it.
 
 Prints the campaign's variants per second and, as the baseline, what bringing up and
 stopping a fresh virtual premises costs (each variant runs on its own): the ratio of a
