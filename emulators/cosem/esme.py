@@ -214,6 +214,17 @@ def _daily(capture: tuple[int, str, int, int], salt: str, kind: str, low: int, h
                    period=86400, capacity=capacity, salt=salt)
 
 
+def _prepayment_daily() -> LogSpec:
+    """(inferred) The Prepayment Daily Read Log of ECS21b: no source names its OBIS code or
+    capture objects. By analogy with the export Daily Read Log 0-0:98.1.10.255 (a midnight
+    reading per day, 731 days) it takes, once a day, the six prepayment values that the
+    prepayment billing logs capture (RTDS ECS20b/c shapes: meter balance, emergency credit
+    balance, accumulated debt register, total amount remaining of the three debt recovery
+    charges)."""
+    return LogSpec((time_column(), *_prepayment_columns()), period=86400, capacity=731,
+                   salt="98.1.12")
+
+
 def _voltage(phase: int) -> LogSpec:
     return LogSpec((time_column(),
                     Column(DLU, (3, f"1-0:{phase}.7.0.255", 2, 0), low=0, high=250)),
@@ -339,6 +350,14 @@ def _objects(twin: bool, hh_gap_per_mille: int, hh_clock_status: bool) -> list[O
             _daily((3, "1-0:1.8.0.255", 2, 0), "99.1.3", "uniform", 20, 300)),
         log("0-0:98.1.10.255", "Daily Read Log (export)",
             _daily((3, "1-0:2.8.0.255", 2, 0), "98.1.10", "rising", 0, 150)),
+        # (inferred) OBIS and capture objects of the two daily read logs behind ECS21a/b
+        # (Data Protection 0-0:43.2.5/6.255): no source names them. By analogy with the
+        # export Daily Read Log above (the next E values, the same midnight readings):
+        # ECS21a "exc export" reads the active import register daily, rising by up to the
+        # Daily Consumption Log's 300 Wh a day; ECS21b the prepayment values daily.
+        log("0-0:98.1.11.255", "Daily Read Log (import)",   # (inferred)
+            _daily((3, "1-0:1.8.0.255", 2, 0), "98.1.11", "rising", 0, 300)),
+        log("0-0:98.1.12.255", "Prepayment Daily Read Log", _prepayment_daily()),   # (inferred)
         log("0-0:98.1.4.255", "Billing Data Log (payment-based debt payments)",
             _daily((113, "0-0:19.20.3.255", 2, 0), "98.1.4", "uniform", 0, 250,
                    capacity=100)),
@@ -425,8 +444,10 @@ def _objects(twin: bool, hh_gap_per_mille: int, hh_clock_status: bool) -> list[O
               (3, "Change of Mode / Tariff Log Collection (ECS20b)",
                [(7, "0-0:98.1.2.255", 2, 0)]),
               (4, "Daily Consumption Log Collection (ECS66)", [(7, "0-0:99.1.3.255", 2, 0)]),
-              (5, "Daily Read Log Collection (ECS21a)", []),
-              (6, "Prepayment Daily Read Log Collection (ECS21b)", []),
+              (5, "Daily Read Log Collection (ECS21a)",   # (inferred) object list
+               [(7, "0-0:98.1.11.255", 2, 0)]),
+              (6, "Prepayment Daily Read Log Collection (ECS21b)",   # (inferred) object list
+               [(7, "0-0:98.1.12.255", 2, 0)]),
               (7, "Profile Data Log Collection (ECS22b)", [(7, "0-0:99.1.0.255", 2, 0)]),
               (8, "Import Register Collection", [(1, "0-0:94.44.34.10", 2, 0)]),
               (9, "Tariff TOU Register Collection", [(1, "0-0:94.44.34.1", 2, 0)]),

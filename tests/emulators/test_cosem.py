@@ -737,8 +737,8 @@ def test_chf_state_round_trip() -> None:
 
 
 def test_profile_sizes() -> None:
-    assert len(ESME_PROFILE.objects) == 204
-    assert len(ESME_TWIN_PROFILE.objects) == 205
+    assert len(ESME_PROFILE.objects) == 206  # + the two (inferred) daily read logs of ECS21a/b
+    assert len(ESME_TWIN_PROFILE.objects) == 207
     assert len(CHF_PROFILE.objects) == 13
     assert st() == {"type": "structure", "value": []}
     assert capture_object(8, "0-0:1.0.0.255", 2)["value"][1] == octets("0000010000FF")

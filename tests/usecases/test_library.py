@@ -261,6 +261,46 @@ def test_model_typed_values() -> None:
                          protection_transaction_id=f"04{counter:016X}") == payload
 
 
+#: ECS21a / ECS21b: the ESME's (inferred) daily read logs behind Data Protection
+#: 0-0:43.2.5/6.255 and the first capture object after the timestamp (esme.py).
+DAILY_READ_LOGS = {"ECS21a": ("0-0:98.1.11.255", "0100010800FF", 2),    # active import
+                   "ECS21b": ("0-0:98.1.12.255", "0000130A00FF", 7)}    # meter balance
+
+
+@pytest.mark.parametrize("use_case", sorted(DAILY_READ_LOGS))
+async def test_daily_read_logs_return_the_esme_daily_entries(premises: Any,
+                                                             use_case: str) -> None:
+    """ECS21a / ECS21b run on a premises read real daily data: the decrypted protected
+    response holds one midnight entry per day of the requested range (ECS66's, 2014-12-01
+    09:00 to 2014-12-05 11:05) with exactly the values the ESME's daily read log holds."""
+    from gfi.api import Session
+    from gfi.emulators.cosem.values import gbcs_seconds
+    from gfi.usecases import library
+
+    log_obis, first_capture, members = DAILY_READ_LOGS[use_case]
+    s = Session(premises)
+    try:
+        response = await library.run_variant(s, catalogue.get(use_case), "")
+    finally:
+        s.close()
+    assert response is not None and response.decrypted is True and response.payload
+    assert [r["result"] for r in response.payload["results"]] == [0]
+    (item,) = response.payload["data"]
+    (buffer,) = item["decrypted"]["value"]
+    assert buffer["type"] == "compact-array"
+    assert len(buffer["description"]["members"]) == members
+    days = [gbcs_seconds(dt.datetime(2014, 12, d, tzinfo=dt.UTC)) for d in (2, 3, 4, 5)]
+    assert [row[0] for row in buffer["value"]] == days
+    log_object = premises.esme.cosem.find(log_obis)
+    captures = log_object.log.capture_objects()["value"]
+    assert captures[1]["value"][1]["value"] == first_capture
+    held = log_object.log.rows(log_object.log.index_range(days[0], days[-1]))
+    assert buffer["value"] == held and len(held) == len(days)
+    if use_case == "ECS21a":  # a register reading: it only rises
+        readings = [row[1] for row in held]
+        assert readings == sorted(readings) and len(set(readings)) == len(readings)
+
+
 # ----------------------------------------------------------------------------
 # (d) overrides and typed errors
 # ----------------------------------------------------------------------------
