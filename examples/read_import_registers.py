@@ -5,8 +5,7 @@ meter reports is what its register holds.
     gfi run --usecases examples EXAMPLE-ECS17b-PY
 """
 
-from gfi.api import Session, usecase
-from gfi.codecs.gbcs import build
+from gfi.api import Session, build, usecase
 
 
 @usecase("EXAMPLE-ECS17b-PY", "Import registers read back equal the meter's state",

@@ -57,6 +57,58 @@ def test_layering(module: str, path: Path) -> None:
             assert not bad, f"{module} imports {bad} (house-style §8)"
 
 
+#: The Use Case library's own runtime (loading, parameters, credentials, the catalogue): not
+#: Use Cases, so free to import the layers below. Every other module of usecases/ holds
+#: Use Cases.
+LIBRARY_RUNTIME = {"__init__.py", "catalogue.py", "credentials.py", "errors.py",
+                   "library.py", "params.py"}
+USE_CASE_MODULES = sorted(
+    [p for p in (ROOT / "usecases").glob("*.py") if p.name not in LIBRARY_RUNTIME]
+    + list((ROOT / "examples").glob("*.py")))
+
+
+def _gfi_imports(path: Path, package: str | None) -> list[tuple[int, str, str]]:
+    """(line, imported gfi module, the statement) for every gfi import of ``path``, at any
+    depth (function bodies, TYPE_CHECKING blocks); ``package`` resolves relative ones."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            modules = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                assert package, f"{path}:{node.lineno}: relative import outside a package"
+                parent = package.rsplit(".", node.level - 1)[0]
+                base = f"{parent}.{base}" if base else parent
+            # `from gfi import premises` imports the module gfi.premises
+            modules = [f"{base}.{a.name}" for a in node.names] if base == "gfi" else [base]
+        else:
+            continue
+        found += [(node.lineno, m, ast.unparse(node)) for m in modules
+                  if m == "gfi" or m.startswith("gfi.")]
+    return sorted(found)
+
+
+def test_use_case_modules_are_found() -> None:
+    names = {p.name for p in USE_CASE_MODULES if p.parent.name == "usecases"}
+    assert {"alerts.py", "alerts_device.py", "alerts_hub.py", "mhhs.py",
+            "negatives.py"} <= names
+
+
+@pytest.mark.parametrize("path", USE_CASE_MODULES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_use_cases_import_only_gfi_api(path: Path) -> None:
+    """house-style rule 12: a Use Case imports only gfi.api (which re-exports what it needs
+    from the lower layers) and the library's own gfi.usecases.* helpers."""
+    package = "gfi.usecases" if path.parent.name == "usecases" else None
+    bad = [f"{path.relative_to(ROOT)}:{line}: {statement}"
+           for line, module, statement in _gfi_imports(path, package)
+           if not (module == "gfi.api" or module == "gfi.usecases"
+                   or module.startswith("gfi.usecases."))]
+    assert not bad, ("Use Case modules import only gfi.api and gfi.usecases.* (house-style "
+                     "rule 12; re-export what is missing from gfi/api.py):\n"
+                     + "\n".join(bad))
+
+
 @pytest.mark.parametrize("module", [m for m, _ in _modules() if not m.endswith("__main__")])
 def test_every_module_imports(module: str) -> None:
     importlib.import_module(module)

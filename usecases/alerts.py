@@ -32,16 +32,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gfi.api import Session, UseCaseFailure, usecase
-from gfi.codecs.dlms import dlms_invoke_id, encode_dlms_payload
-from gfi.codecs.gbcs.catalogue import ALERT_MESSAGE_CODE_CRITICALITY, Criticality, PayloadFamily
-from gfi.codecs.gbcs.decoder import DecodedMessage, encode_payload
-from gfi.codecs.gbcs.message import Cra, GbcsFrame
-from gfi.codecs.security.gbcs import Verdict
-from gfi.emulators.device import dlms_date_time
-from gfi.emulators.events import IMAGE_TYPES, MANUFACTURER_CODE, FirmwareImage
-from gfi.headend import ExchangeTimeout, alert_code_of
-from gfi.premises import ACB, SUPPLIER, PremisesIds
+from gfi.api import (
+    ACB,
+    ALERT_MESSAGE_CODE_CRITICALITY,
+    IMAGE_TYPES,
+    MANUFACTURER_CODE,
+    SUPPLIER,
+    Cra,
+    Criticality,
+    DecodedMessage,
+    ExchangeTimeout,
+    FirmwareImage,
+    GbcsFrame,
+    PayloadFamily,
+    PremisesIds,
+    SecurityVerdict,
+    Session,
+    UseCaseFailure,
+    alert_code_of,
+    dlms_date_time,
+    dlms_invoke_id,
+    encode_dlms_payload,
+    encode_payload,
+    usecase,
+)
 from gfi.usecases import catalogue
 from gfi.usecases.library import device_of, future_overrides
 from gfi.usecases.negatives import COMMANDS
@@ -241,11 +255,11 @@ async def check_alert(s: Session, uc: str, message_code: int, alert_code: int, *
     s.check(frame.recipient == recipient,
             f"{uc} is for {recipient} (recipient {frame.recipient})")
     if ALERT_MESSAGE_CODE_CRITICALITY.get(message_code) is Criticality.ALERT_CRITICAL:
-        s.check(dm.signature.verdict is Verdict.VALID and frame.mac is None,
+        s.check(dm.signature.verdict is SecurityVerdict.VALID and frame.mac is None,
                 f"{uc} is critical: signed by the {device} (signature "
                 f"{dm.signature.verdict.value}), no MAC header")
     else:
-        s.check(dm.mac.verdict is Verdict.VALID and not frame.signature,
+        s.check(dm.mac.verdict is SecurityVerdict.VALID and not frame.signature,
                 f"{uc} is non-critical: MAC'd (MAC {dm.mac.verdict.value}), not signed")
     reference = RTDS_SHAPES.get((uc, variant)) or RTDS_SHAPES.get((uc, ""))
     source, wanted = (f"RTDS {reference.vector.rsplit('/', 1)[-1]}", reference.shape) \
@@ -257,12 +271,13 @@ async def check_alert(s: Session, uc: str, message_code: int, alert_code: int, *
     return dm
 
 
-def _body(dm: DecodedMessage) -> list[dict[str, Any]]:
+def alert_items(dm: DecodedMessage) -> list[dict[str, Any]]:
     """The items of a DLMS data-notification's structure."""
     return list(((dm.payload or {}).get("body") or {}).get("value", []))
 
 
-def _title(uc: str) -> str:
+def title_of(uc: str) -> str:
+    """The catalogue title of Use Case ``uc``."""
     return catalogue.get(uc).title
 
 
@@ -312,7 +327,7 @@ def _month_after(moment: dt.datetime) -> dt.datetime:
 # ----------------------------------------------------------------------------
 # The Use Cases
 # ----------------------------------------------------------------------------
-@usecase("CS14", _title("CS14"), devices=["CHF"], tags=["alert", "CHF"], message_codes=[0x0018])
+@usecase("CS14", title_of("CS14"), devices=["CHF"], tags=["alert", "CHF"], message_codes=[0x0018])
 async def cs14(s: Session, timeout: float = 5.0) -> None:
     """CCS01 adds a second IHD to the CHF device log; the CHF raises CS14 with the log."""
     await set_aside(s, 0x0018)
@@ -333,12 +348,12 @@ async def cs14(s: Session, timeout: float = 5.0) -> None:
                  supplementary_remote_party_counter=s.head.next_counter(SUPPLIER))
     dm = await check_alert(s, "CS14", 0x0018, 0x8F12, device="CHF", recipient=ACB,
                            timeout=timeout)
-    log = _body(dm)[2]["value"][2]["value"]
+    log = alert_items(dm)[2]["value"][2]["value"]
     s.check(any(e["value"][0]["value"] == newcomer for e in log),
             f"the device log in CS14 holds the new device {newcomer}")
 
 
-@usecase("GCS62", _title("GCS62"), devices=["GPF"], tags=["alert", "GPF"], message_codes=[0x00B2])
+@usecase("GCS62", title_of("GCS62"), devices=["GPF"], tags=["alert", "GPF"], message_codes=[0x00B2])
 async def gcs62(s: Session, timeout: float = 5.0) -> None:
     """CS03B joins the CAD to the GPF; the GPF's device log changed: GCS62 backs it up."""
     await set_aside(s, 0x00B2)
@@ -354,7 +369,8 @@ async def gcs62(s: Session, timeout: float = 5.0) -> None:
              for e in entries], f"the GPF device log in GCS62 holds the CAD {cad} (Type 2)")
 
 
-@usecase("DBCH09", _title("DBCH09"), devices=["CHF"], tags=["alert", "CHF"], message_codes=[0x0113])
+@usecase("DBCH09", title_of("DBCH09"), devices=["CHF"], tags=["alert", "CHF"],
+          message_codes=[0x0113])
 async def dbch09(s: Session, timeout: float = 5.0) -> None:
     """DBCH04 changes the CHF's sub-GHz configuration (RTDS DBCH04 SUCCESS, one value
     changed); the CHF raises DBCH09 with the new configuration."""
@@ -372,11 +388,12 @@ async def dbch09(s: Session, timeout: float = 5.0) -> None:
                  supplementary_remote_party_counter=s.head.next_counter(SUPPLIER))
     dm = await check_alert(s, "DBCH09", 0x0113, 0x8F2A, device="CHF", recipient=ACB,
                            timeout=timeout)
-    s.check(_body(dm)[2] == configuration,
+    s.check(alert_items(dm)[2] == configuration,
             "DBCH09 carries the configuration DBCH04 wrote")
 
 
-@usecase("ECS68", _title("ECS68"), devices=["ESME"], tags=["alert", "ESME"], message_codes=[0x0061])
+@usecase("ECS68", title_of("ECS68"), devices=["ESME"], tags=["alert", "ESME"],
+          message_codes=[0x0061])
 async def ecs68(s: Session, timeout: float = 5.0) -> None:
     """The ESME's billing calendar fires: it pushes its billing data log entry, encrypted
     for the supplier."""
@@ -390,7 +407,8 @@ async def ecs68(s: Session, timeout: float = 5.0) -> None:
     s.check(dm.decrypted is True, "the billing data log in ECS68 decrypts for the supplier")
 
 
-@usecase("ECS80", _title("ECS80"), devices=["ESME"], tags=["alert", "ESME"], message_codes=[0x0067])
+@usecase("ECS80", title_of("ECS80"), devices=["ESME"], tags=["alert", "ESME"],
+          message_codes=[0x0067])
 async def ecs80(s: Session, timeout: float = 5.0, outage_minutes: int = 5) -> None:
     """The ESME's mains supply fails and comes back ``outage_minutes`` later (at least 3:
     8F36 "Supply Outage Restored - Outage >= 3 minutes")."""
@@ -403,11 +421,12 @@ async def ecs80(s: Session, timeout: float = 5.0, outage_minutes: int = 5) -> No
     s.log(f"the ESME's supply was off for {outage_minutes} minutes")
     dm = await check_alert(s, "ECS80", 0x0067, 0x8F36, device="ESME", recipient=SUPPLIER,
                            timeout=timeout)
-    s.check(_body(dm)[2]["value"] == dlms_date_time(lost).to_bytes().hex().upper(),
+    s.check(alert_items(dm)[2]["value"] == dlms_date_time(lost).to_bytes().hex().upper(),
             "ECS80 names when the supply was lost")
 
 
-@usecase("GCS53", _title("GCS53"), devices=["GSME"], tags=["alert", "GSME"], message_codes=[0x008B])
+@usecase("GCS53", title_of("GCS53"), devices=["GSME"], tags=["alert", "GSME"],
+          message_codes=[0x008B])
 async def gcs53(s: Session, timeout: float = 5.0) -> None:
     """The GSME's billing period ends (month start): it pushes its billing data log
     snapshot, encrypted for the supplier."""
@@ -419,7 +438,7 @@ async def gcs53(s: Session, timeout: float = 5.0) -> None:
     s.check(dm.decrypted is True, "the billing snapshot in GCS53 decrypts for the supplier")
 
 
-@usecase("FDRA-DLMS", _title("FDRA-DLMS"), devices=["ESME"], tags=["alert", "ESME"],
+@usecase("FDRA-DLMS", title_of("FDRA-DLMS"), devices=["ESME"], tags=["alert", "ESME"],
           message_codes=[0x00CE])
 async def fdra_dlms(s: Session, timeout: float = 5.0) -> None:
     """A firmware image distributed to the ESME: it reports its receipt (8F72) with the
@@ -429,11 +448,11 @@ async def fdra_dlms(s: Session, timeout: float = 5.0) -> None:
     distribute(s, "ESME", image)
     dm = await check_alert(s, "FDRA-DLMS", 0x00CE, 0x8F72, device="ESME",
                            recipient=SUPPLIER, timeout=timeout)
-    s.check(_body(dm)[2]["value"] == image.image_hash,
+    s.check(alert_items(dm)[2]["value"] == image.image_hash,
             "the hash in the receipt is the distributed image's")
 
 
-@usecase("FDRA-ZigBee", _title("FDRA-ZigBee"), devices=["GSME"], tags=["alert", "GSME"],
+@usecase("FDRA-ZigBee", title_of("FDRA-ZigBee"), devices=["GSME"], tags=["alert", "GSME"],
           message_codes=[0x00CF])
 async def fdra_zigbee(s: Session, timeout: float = 5.0) -> None:
     """A firmware image distributed to the GSME, fetched when it wakes: it reports its
@@ -448,7 +467,7 @@ async def fdra_zigbee(s: Session, timeout: float = 5.0) -> None:
             "the hash in the receipt is the distributed image's")
 
 
-@usecase("CCS08", _title("CCS08"), devices=["CHF"], tags=["alert", "CHF"], message_codes=[0x0128])
+@usecase("CCS08", title_of("CCS08"), devices=["CHF"], tags=["alert", "CHF"], message_codes=[0x0128])
 async def ccs08(s: Session, timeout: float = 5.0) -> None:
     """The Comms Hub transfers a firmware image to the ESME and reports the transfer
     (8F8A) to the supplier who distributed it."""
@@ -463,7 +482,7 @@ async def ccs08(s: Session, timeout: float = 5.0) -> None:
             f"CCS08 reports firmware {image.version} transferred to the ESME successfully")
 
 
-@usecase("CS06Alert", _title("CS06Alert"), devices=["ESME"], tags=["alert", "ESME"],
+@usecase("CS06Alert", title_of("CS06Alert"), devices=["ESME"], tags=["alert", "ESME"],
           message_codes=[0x00CA])
 async def cs06_alert(s: Session, timeout: float = 5.0) -> None:
     """After an image was distributed to the ESME (its receipt awaited), CS06 activates it
@@ -494,7 +513,7 @@ async def cs06_alert(s: Session, timeout: float = 5.0) -> None:
             "the alert names the CS06 command's counter")
 
 
-@usecase("FDEA-DLMS", _title("FDEA-DLMS"), devices=["ESME"], tags=["alert", "ESME"],
+@usecase("FDEA-DLMS", title_of("FDEA-DLMS"), devices=["ESME"], tags=["alert", "ESME"],
           message_codes=[0x00CC])
 async def fdea_dlms(s: Session, timeout: float = 5.0) -> None:
     """ECS02 future-dated (RTDS FUTURE_DATED_TWIN_SUCCESS); when its time comes the ESME
@@ -504,12 +523,12 @@ async def fdea_dlms(s: Session, timeout: float = 5.0) -> None:
     await s.advance_to(when + dt.timedelta(minutes=1))
     dm = await check_alert(s, "FDEA-DLMS", 0x00CC, 0x8F66, device="ESME",
                            recipient=SUPPLIER, timeout=timeout)
-    described = bytes.fromhex(_body(dm)[2]["value"])
+    described = bytes.fromhex(alert_items(dm)[2]["value"])
     s.check((int.from_bytes(described[:2], "big"), int.from_bytes(described[2:10], "big"))
             == (0x001A, counter), "the alert names the ECS02 command (code, counter)")
 
 
-@usecase("FDEA-ZigBee", _title("FDEA-ZigBee"), devices=["GSME"], tags=["alert", "GSME"],
+@usecase("FDEA-ZigBee", title_of("FDEA-ZigBee"), devices=["GSME"], tags=["alert", "GSME"],
           message_codes=[0x00CD])
 async def fdea_zigbee(s: Session, timeout: float = 5.0) -> None:
     """GCS02 future-dated (RTDS FUTURE_DATED_SUCCESS); the GSME runs it at its time and,
@@ -525,7 +544,7 @@ async def fdea_zigbee(s: Session, timeout: float = 5.0) -> None:
             (0x006C, counter), "the alert names the GCS02 command (code, counter)")
 
 
-@usecase("CS02gAlert", _title("CS02gAlert"), devices=["ESME"], tags=["alert", "ESME"],
+@usecase("CS02gAlert", title_of("CS02gAlert"), devices=["ESME"], tags=["alert", "ESME"],
           message_codes=[0x0124])
 async def cs02g_alert(s: Session, timeout: float = 5.0) -> None:
     """CS02g loadControllerBySupplier future-dated (RTDS FUTURE_DATED_SUCCESS); at its
@@ -537,7 +556,7 @@ async def cs02g_alert(s: Session, timeout: float = 5.0) -> None:
                       timeout=timeout)
 
 
-@usecase("CS02bAlert", _title("CS02bAlert"), devices=["ESME"], tags=["alert", "ESME"],
+@usecase("CS02bAlert", title_of("CS02bAlert"), devices=["ESME"], tags=["alert", "ESME"],
           message_codes=[0x00CB])
 async def cs02b_alert(s: Session, timeout: float = 5.0) -> None:
     """CS02b networkOperatorByNetworkOperator (RTDS 6.15.1 SUCCESS) with an execution
@@ -564,7 +583,7 @@ async def cs02b_alert(s: Session, timeout: float = 5.0) -> None:
 VARIANTS = ("GSME", "ESME")
 
 
-@usecase("GCA", _title("GCA"), devices=VARIANTS, tags=["alert", *VARIANTS], variants=VARIANTS,
+@usecase("GCA", title_of("GCA"), devices=VARIANTS, tags=["alert", *VARIANTS], variants=VARIANTS,
           message_codes=[0x1000])
 async def gca(s: Session, variant: str = "GSME", timeout: float = 5.0) -> None:
     """A command whose MAC does not verify: the device refuses it with the Generic Critical
@@ -579,7 +598,7 @@ async def gca(s: Session, variant: str = "GSME", timeout: float = 5.0) -> None:
                       timeout=timeout, variant=variant)
 
 
-@usecase("GNCA", _title("GNCA"), devices=["GSME"], tags=["alert", "GSME"], message_codes=[0x1001])
+@usecase("GNCA", title_of("GNCA"), devices=["GSME"], tags=["alert", "GSME"], message_codes=[0x1001])
 async def gnca(s: Session, timeout: float = 5.0, pence: int = 500) -> None:
     """The consumer tops up on the PPMID (PCS01): the GSME's event "credit added locally"
     (810E) is configured to push to the WAN: Generic Non Critical Alert."""

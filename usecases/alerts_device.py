@@ -26,15 +26,29 @@ import datetime as dt
 import json
 from typing import Any
 
-from gfi.api import FaultyComponent, Session, usecase
-from gfi.codecs.dlms import dlms_invoke_id, encode_dlms_payload
-from gfi.codecs.gbcs.catalogue import METER_INTEGRITY_CODES
-from gfi.codecs.gbcs.decoder import DecodedMessage
-from gfi.codecs.gbcs.message import GbcsFrame
-from gfi.emulators.cosem.values import NOW_OCTETS, datetime_octets
-from gfi.premises import ACB, SUPPLIER
+from gfi.api import (
+    ACB,
+    METER_INTEGRITY_CODES,
+    NOW_OCTETS,
+    SUPPLIER,
+    DecodedMessage,
+    FaultyComponent,
+    GbcsFrame,
+    Session,
+    datetime_octets,
+    dlms_invoke_id,
+    encode_dlms_payload,
+    usecase,
+)
 from gfi.usecases import catalogue
-from gfi.usecases.alerts import _body, _title, check_alert, distribute, firmware_image, set_aside
+from gfi.usecases.alerts import (
+    alert_items,
+    check_alert,
+    distribute,
+    firmware_image,
+    set_aside,
+    title_of,
+)
 from gfi.usecases.params import payload_tree
 
 #: The load controller of the RTDS keystore (role 8; gbcs-protocol.md §1.5), which RTDS's
@@ -84,7 +98,7 @@ def _device_now(s: Session) -> dt.datetime:
 
 
 def _item(dm: DecodedMessage, index: int) -> Any:
-    return _body(dm)[index].get("value")
+    return alert_items(dm)[index].get("value")
 
 
 def _changed_level(s: Session, channel: int, level: int) -> int:
@@ -99,7 +113,7 @@ def _changed_level(s: Session, channel: int, level: int) -> int:
 # ----------------------------------------------------------------------------
 # Meter integrity
 # ----------------------------------------------------------------------------
-@usecase("MIIWA-DLMS", _title("MIIWA-DLMS"), devices=["ESME"], tags=["alert", "ESME"],
+@usecase("MIIWA-DLMS", title_of("MIIWA-DLMS"), devices=["ESME"], tags=["alert", "ESME"],
          message_codes=[0x00F0])
 async def miiwa_dlms(s: Session, timeout: float = 5.0, code: int = 7) -> None:
     """The ESME's component ``code`` (§2.2; default 7, metrology firmware verification) is
@@ -121,7 +135,7 @@ async def miiwa_dlms(s: Session, timeout: float = 5.0, code: int = 7) -> None:
         s.inject_condition("ESME", FaultyComponent(code, faulty=False))
 
 
-@usecase("MIIWA-ZigBee", _title("MIIWA-ZigBee"), devices=["GSME"], tags=["alert", "GSME"],
+@usecase("MIIWA-ZigBee", title_of("MIIWA-ZigBee"), devices=["GSME"], tags=["alert", "GSME"],
          message_codes=[0x00F2])
 async def miiwa_zigbee(s: Session, timeout: float = 5.0, code: int = 1) -> None:
     """The GSME's component ``code`` (§2.2; default 1, non-volatile memory) is made faulty;
@@ -144,7 +158,7 @@ async def miiwa_zigbee(s: Session, timeout: float = 5.0, code: int = 1) -> None:
 # ----------------------------------------------------------------------------
 # ALCS / APC controls of the ESME
 # ----------------------------------------------------------------------------
-@usecase("ECS101", _title("ECS101"), devices=["ESME"], tags=["alert", "ESME"],
+@usecase("ECS101", title_of("ECS101"), devices=["ESME"], tags=["alert", "ESME"],
          variants=VARIANTS, message_codes=[ECS47A, 0x0121])
 async def ecs101(s: Session, variant: str = "INPUT", timeout: float = 5.0,
                  lead_minutes: int = 10) -> None:
@@ -167,7 +181,7 @@ async def ecs101(s: Session, variant: str = "INPUT", timeout: float = 5.0,
             f"{level} ECS47a set (it says {said})")
 
 
-@usecase("ECS102", _title("ECS102"), devices=["ESME"], tags=["alert", "ESME"],
+@usecase("ECS102", title_of("ECS102"), devices=["ESME"], tags=["alert", "ESME"],
          variants=VARIANTS, message_codes=[ECS47A, 0x0122])
 async def ecs102(s: Session, variant: str = "INPUT", timeout: float = 5.0) -> None:
     """ECS47a controls an APC input / output from now: the channel's level changes and the
@@ -185,7 +199,7 @@ async def ecs102(s: Session, variant: str = "INPUT", timeout: float = 5.0) -> No
                                       f"{channel:02X} at level {level} (it says {said})")
 
 
-@usecase("ECS100", _title("ECS100"), devices=["ESME"], tags=["alert", "ESME"],
+@usecase("ECS100", title_of("ECS100"), devices=["ESME"], tags=["alert", "ESME"],
          variants=("SUPPLIER", "ACB"), message_codes=[ECS47A, 0x0120])
 async def ecs100(s: Session, variant: str = "SUPPLIER", timeout: float = 5.0,
                  minutes: int = 30) -> None:
@@ -219,7 +233,7 @@ async def ecs100(s: Session, variant: str = "SUPPLIER", timeout: float = 5.0,
                 "counter (18-byte other-information)")
 
 
-@usecase("ECS200", _title("ECS200"), devices=["ESME"], tags=["alert", "ESME"],
+@usecase("ECS200", title_of("ECS200"), devices=["ESME"], tags=["alert", "ESME"],
          message_codes=[ECS47E, 0x0123])
 async def ecs200(s: Session, timeout: float = 5.0, apc: int = 1, level: int = 100) -> None:
     """The load controller's ECS47e sets the output of APC ``apc`` to ``level``: the ESME
@@ -248,7 +262,7 @@ async def ecs200(s: Session, timeout: float = 5.0, apc: int = 1, level: int = 10
 # ----------------------------------------------------------------------------
 # PPMID firmware
 # ----------------------------------------------------------------------------
-@usecase("CS09", _title("CS09"), devices=["PPMID"], tags=["alert", "PPMID"],
+@usecase("CS09", title_of("CS09"), devices=["PPMID"], tags=["alert", "PPMID"],
          message_codes=[0x012B])
 async def cs09(s: Session, timeout: float = 5.0, file_version: int = 0x0123ABD0) -> None:
     """A firmware image distributed to the PPMID (ZigBee OTA through the Comms Hub): it

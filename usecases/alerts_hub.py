@@ -20,14 +20,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from gfi.api import Session, usecase
-from gfi.codecs.dlms import dlms_invoke_id, encode_dlms_payload
-from gfi.codecs.gbcs.decoder import DecodedMessage
-from gfi.emulators.comms_hub import CommsHub
-from gfi.emulators.subghz import Channel, ScanOutcome
-from gfi.premises import ACB, SUPPLIER, PremisesIds
+from gfi.api import (
+    ACB,
+    SUPPLIER,
+    Channel,
+    CommsHub,
+    DecodedMessage,
+    PremisesIds,
+    ScanOutcome,
+    Session,
+    dlms_invoke_id,
+    encode_dlms_payload,
+    usecase,
+)
 from gfi.usecases import catalogue
-from gfi.usecases.alerts import _body, _title, check_alert, set_aside
+from gfi.usecases.alerts import alert_items, check_alert, set_aside, title_of
 from gfi.usecases.negatives import COMMANDS
 from gfi.usecases.params import payload_tree
 
@@ -83,7 +90,7 @@ def _octet(item: dict[str, Any]) -> int:
 # ----------------------------------------------------------------------------
 # The Use Cases
 # ----------------------------------------------------------------------------
-@usecase("DBCH08", _title("DBCH08"), devices=["CHF"], tags=["alert", "CHF"],
+@usecase("DBCH08", title_of("DBCH08"), devices=["CHF"], tags=["alert", "CHF"],
          message_codes=[0x0112])
 async def dbch08(s: Session, timeout: float = 5.0, operating_dbm: float = -100.0) -> None:
     """The bench measures every sub-GHz channel quiet (``operating_dbm`` on the operating
@@ -99,7 +106,7 @@ async def dbch08(s: Session, timeout: float = 5.0, operating_dbm: float = -100.0
     await scan(s)
     dm = await check_alert(s, "DBCH08", 0x0112, 0x8F28, device="CHF", recipient=ACB,
                            timeout=timeout)
-    outcome, number = (_octet(i) for i in _body(dm)[2]["value"])
+    outcome, number = (_octet(i) for i in alert_items(dm)[2]["value"])
     after = await operating_channel(s)
     s.check(after == before, f"the CHF stays on {before} (DBCH01 reads {after})")
     s.check((outcome, number) == (ScanOutcome.KEPT, after.number),
@@ -107,7 +114,7 @@ async def dbch08(s: Session, timeout: float = 5.0, operating_dbm: float = -100.0
             f"({after.number})")
 
 
-@usecase("DBCH07", _title("DBCH07"), devices=["CHF"], tags=["alert", "CHF"],
+@usecase("DBCH07", title_of("DBCH07"), devices=["CHF"], tags=["alert", "CHF"],
          message_codes=[0x0111])
 async def dbch07(s: Session, timeout: float = 5.0, interference_dbm: float = -60.0) -> None:
     """The bench measures interference (``interference_dbm``) on the CHF's operating
@@ -124,7 +131,7 @@ async def dbch07(s: Session, timeout: float = 5.0, interference_dbm: float = -60
     await scan(s)
     dm = await check_alert(s, "DBCH07", 0x0111, 0x8F26, device="CHF", recipient=ACB,
                            timeout=timeout)
-    channel_item, cause = _body(dm)[2]["value"]
+    channel_item, cause = alert_items(dm)[2]["value"]
     after = await operating_channel(s)
     s.check(after != before, f"the CHF left {before} (DBCH01 reads {after})")
     s.check(channel_item["value"] == after.bits(),
@@ -132,7 +139,7 @@ async def dbch07(s: Session, timeout: float = 5.0, interference_dbm: float = -60
     s.check(_octet(cause) == 0, "DBCH07's cause is the scan request (00)")
 
 
-@usecase("DBCH11", _title("DBCH11"), devices=["CHF"], tags=["alert", "CHF"],
+@usecase("DBCH11", title_of("DBCH11"), devices=["CHF"], tags=["alert", "CHF"],
          message_codes=[0x0115])
 async def dbch11(s: Session, timeout: float = 5.0, capacity: int = 1) -> None:
     """The CHF has ``capacity`` sub-GHz device slots, the GSME (on the sub-GHz band) takes
@@ -161,7 +168,7 @@ async def dbch11(s: Session, timeout: float = 5.0, capacity: int = 1) -> None:
             {"type": "octet-string", "value": install_code}]}]})
     dm = await check_alert(s, "DBCH11", 0x0115, 0x8F2D, device="CHF", recipient=ACB,
                            timeout=timeout)
-    named = _body(dm)[2]["value"]
+    named = alert_items(dm)[2]["value"]
     s.check(named == newcomer, f"DBCH11 names the device CCS01 added, {newcomer} ({named})")
     s.check(not hub.sub_ghz.uses(newcomer) and len(hub.sub_ghz.devices) == capacity,
             f"the CHF's sub-GHz device set stays at {capacity} without it")
@@ -184,7 +191,7 @@ async def _on_sub_ghz(s: Session, device: str) -> None:
     s.check(await _hub(s).use_sub_ghz(s.id(device)), f"the {device} is on the sub-GHz band")
 
 
-@usecase("DBCH06", _title("DBCH06"), devices=["CHF"], tags=["alert", "CHF"],
+@usecase("DBCH06", title_of("DBCH06"), devices=["CHF"], tags=["alert", "CHF"],
          message_codes=[0x0110])
 async def dbch06(s: Session, timeout: float = 5.0, device: str = "ESME",
                  headroom_ms: float = 1.0) -> None:
@@ -203,11 +210,11 @@ async def dbch06(s: Session, timeout: float = 5.0, device: str = "ESME",
             f"the {device} answers the command: it was delivered")
     dm = await check_alert(s, "DBCH06", 0x0110, 0x8F20, device="CHF", recipient=ACB,
                            timeout=timeout)
-    named = _body(dm)[2]["value"]
+    named = alert_items(dm)[2]["value"]
     s.check(named == s.id(device), f"DBCH06 names the {device} {s.id(device)} ({named})")
 
 
-@usecase("DBCH10", _title("DBCH10"), devices=["CHF"], tags=["alert", "CHF"],
+@usecase("DBCH10", title_of("DBCH10"), devices=["CHF"], tags=["alert", "CHF"],
          message_codes=[0x0114])
 async def dbch10(s: Session, timeout: float = 5.0, device: str = "ESME",
                  headroom_ms: float = 1.0) -> None:
@@ -226,7 +233,7 @@ async def dbch10(s: Session, timeout: float = 5.0, device: str = "ESME",
     await s.send_frame(frame, expect_response=False)
     dm = await check_alert(s, "DBCH10", 0x0114, 0x8F2C, device="CHF", recipient=ACB,
                            timeout=timeout)
-    described = bytes.fromhex(_body(dm)[2]["value"])
+    described = bytes.fromhex(alert_items(dm)[2]["value"])
     fields = (described[:8].hex().upper(), described[8:16].hex().upper(), described[16],
               int.from_bytes(described[17:], "big"))
     s.check(fields == (SUPPLIER, s.id(device), 1, frame.counter),

@@ -41,17 +41,24 @@ from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import Any
 
-from gfi.api import Session, usecase
-from gfi.codecs.dlms import dlms_invoke_id, encode_dlms_payload
-from gfi.codecs.gbcs import build
-from gfi.codecs.gbcs.decoder import DecodedMessage, decode_message
-from gfi.codecs.gbcs.message import GbcsFrame
-from gfi.codecs.security.gbcs import SecurityContext
-from gfi.codecs.security.gbcs import Verdict as SecurityVerdict
-from gfi.codecs.security.keystore import InMemoryKeyStore, KeyEntry, KeyUsage
-from gfi.emulators.identity import RemoteParty
-from gfi.emulators.zse.profiles import SAMPLE_LOG_PROFILE
-from gfi.premises import ACB
+from gfi.api import (
+    ACB,
+    SAMPLE_LOG_PROFILE,
+    DecodedMessage,
+    GbcsFrame,
+    InMemoryKeyStore,
+    KeyEntry,
+    KeyUsage,
+    RemoteParty,
+    SecurityContext,
+    SecurityVerdict,
+    Session,
+    build,
+    decode_message,
+    dlms_invoke_id,
+    encode_dlms_payload,
+    usecase,
+)
 
 #: The test Meter Data Retriever (an organisation id no device knows).
 RETRIEVER = "90B3D51F30990001"

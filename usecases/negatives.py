@@ -23,13 +23,21 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from gfi.api import Session, usecase
-from gfi.codecs.dlms import dlms_invoke_id, encode_dlms_payload
-from gfi.codecs.gbcs import build
-from gfi.codecs.gbcs.message import GbcsFrame, decode_frame
-from gfi.codecs.security.gbcs import SecurityContext, apply_mac, apply_signature
-from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage
-from gfi.emulators.identity import derive_key
+from gfi.api import (
+    GbcsFrame,
+    InMemoryKeyStore,
+    KeyUsage,
+    SecurityContext,
+    Session,
+    apply_mac,
+    apply_signature,
+    build,
+    decode_frame,
+    derive_key,
+    dlms_invoke_id,
+    encode_dlms_payload,
+    usecase,
+)
 
 GENERIC_CRITICAL_ALERT = 0x1000
 AUTHENTICATION_FAILURE = 0x8F53

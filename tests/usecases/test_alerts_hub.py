@@ -46,7 +46,7 @@ def test_one_use_case_per_code_declared_as_the_brief_says() -> None:
     assert set(HUB_USE_CASES) == set(CODES)
     for uc_id, uc in HUB_USE_CASES.items():
         assert uc.message_codes == (CODES[uc_id],) and uc.devices == ("CHF",)
-        assert uc.tags == ("alert", "CHF") and uc.title == alerts._title(uc_id)
+        assert uc.tags == ("alert", "CHF") and uc.title == alerts.title_of(uc_id)
         assert uc_id not in alerts.NOT_PROVOKED
         assert (uc_id, "") in alerts.RTDS_SHAPES or uc_id in alerts.DOCUMENTED_SHAPES
 
