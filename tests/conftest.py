@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from gfi.api import UseCase
     from gfi.clock import SimulatedClock
     from gfi.premises import Premises
+    from gfi.results import UseCaseResult
 
 #: Midday of the RTDS reference day: premises in tests start here unless a module overrides
 #: the ``premises_start`` fixture.
@@ -102,3 +104,13 @@ async def clocked_premises(
     yield p, clock
     await p.stop()
     assert p.errors == []
+
+
+async def run_on(clocked: tuple[Premises, SimulatedClock], uc: UseCase, variant: str = "",
+                 **parameters: object) -> UseCaseResult:
+    """Run ``uc`` (its first variant unless ``variant``) on a ``clocked_premises``."""
+    from gfi.api import run_usecase
+
+    p, clock = clocked
+    return await run_usecase(uc, p, variant=variant or uc.variants[0], clock=clock,
+                             parameters=dict(parameters))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gfi.api import REGISTRY, UseCase, run_usecase
+from gfi.api import REGISTRY
 from gfi.clock import SimulatedClock
 from gfi.codecs.gbcs.catalogue import Criticality
 from gfi.codecs.gbcs.decoder import decode_message
@@ -23,7 +23,7 @@ from gfi.premises import Premises
 from gfi.results import Verdict
 from gfi.usecases import alerts, alerts_device, alerts_hub
 from gfi.usecases.catalogue import use_cases
-from tests.conftest import RTDS_VECTORS, rtds_bytes
+from tests.conftest import RTDS_VECTORS, rtds_bytes, run_on
 
 START = dt.datetime(2015, 1, 1, 12, tzinfo=dt.UTC)
 ALERT_USE_CASES = {uc.id: uc for uc in REGISTRY.usecases.values()
@@ -31,16 +31,6 @@ ALERT_USE_CASES = {uc.id: uc for uc in REGISTRY.usecases.values()
                                                  alerts_device.__name__)}
 RUNS = [(uc_id, variant) for uc_id, uc in sorted(ALERT_USE_CASES.items())
         for variant in uc.variants]
-
-
-
-
-async def _run(clocked_premises: tuple[Premises, SimulatedClock], uc_id: str, variant: str = "",
-               **parameters: Any) -> Any:
-    p, clock = clocked_premises
-    uc: UseCase = ALERT_USE_CASES[uc_id]
-    return await run_usecase(uc, p, variant=variant or uc.variants[0], clock=clock,
-                             parameters=parameters)
 
 
 def test_every_alert_only_code_is_provoked_or_explained() -> None:
@@ -55,7 +45,7 @@ def test_every_alert_only_code_is_provoked_or_explained() -> None:
 @pytest.mark.parametrize(("uc_id", "variant"), RUNS)
 async def test_alert_use_case_passes(clocked_premises: tuple[Premises, SimulatedClock], uc_id: str,
                                      variant: str) -> None:
-    result = await _run(clocked_premises, uc_id, variant)
+    result = await run_on(clocked_premises, ALERT_USE_CASES[uc_id], variant)
     assert result.verdict is Verdict.PASS, result.reason
     checks = [step.text for step in result.steps if step.kind == "check"]
     assert any("arrives from" in text for text in checks)
@@ -78,7 +68,7 @@ async def test_a_hub_that_does_not_raise_cs14_fails(
         return None
 
     monkeypatch.setattr(CommsHub, "_after_chf", silent)
-    result = await _run(clocked_premises, "CS14", timeout=0.2)
+    result = await run_on(clocked_premises, ALERT_USE_CASES["CS14"], timeout=0.2)
     assert result.verdict is Verdict.FAIL
     assert "CS14 (alert 0x0018, alert code 0x8F12)" in result.reason
     assert "no such alert" in result.reason
@@ -87,7 +77,7 @@ async def test_a_hub_that_does_not_raise_cs14_fails(
 async def test_a_gsme_that_keeps_its_billing_alert_fails(
         clocked_premises: tuple[Premises, SimulatedClock], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(GbzServer, "take_alerts", lambda self, encrypt: [])
-    result = await _run(clocked_premises, "GCS53", timeout=0.2)
+    result = await run_on(clocked_premises, ALERT_USE_CASES["GCS53"], timeout=0.2)
     assert result.verdict is Verdict.FAIL
     assert "GCS53 (alert 0x008B, alert code 0x8F0A)" in result.reason
 
@@ -95,7 +85,7 @@ async def test_a_gsme_that_keeps_its_billing_alert_fails(
 async def test_a_wrong_alert_code_is_named(clocked_premises: tuple[Premises, SimulatedClock],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(device_module.REJECTION_ALERT_CODES, Rejection.BAD_MAC, 0x8F1E)
-    result = await _run(clocked_premises, "GCA", "ESME", timeout=0.2)
+    result = await run_on(clocked_premises, ALERT_USE_CASES["GCA"], "ESME", timeout=0.2)
     assert result.verdict is Verdict.FAIL
     assert "it raised 0x1000 with alert code 0x8F1E" in result.reason
 
@@ -105,6 +95,6 @@ async def test_a_critical_alert_that_is_only_maced_fails(
     table = dict(device_module.ALERT_MESSAGE_CODE_CRITICALITY)
     table[0x00CE] = Criticality.ALERT_NON_CRITICAL
     monkeypatch.setattr(device_module, "ALERT_MESSAGE_CODE_CRITICALITY", table)
-    result = await _run(clocked_premises, "FDRA-DLMS")
+    result = await run_on(clocked_premises, ALERT_USE_CASES["FDRA-DLMS"])
     assert result.verdict is Verdict.FAIL
     assert "FDRA-DLMS is critical: signed by the ESME" in result.reason

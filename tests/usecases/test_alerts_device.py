@@ -7,11 +7,10 @@ not report its controls, fails them by name."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 
-from gfi.api import REGISTRY, UseCase, run_usecase
+from gfi.api import REGISTRY
 from gfi.clock import SimulatedClock
 from gfi.codecs.gbcs.catalogue import METER_INTEGRITY_CODES
 from gfi.emulators.apc import ApcControl
@@ -19,21 +18,12 @@ from gfi.emulators.integrity import FaultyComponent, SelfCheck
 from gfi.premises import Premises
 from gfi.results import Verdict
 from gfi.usecases import alerts, alerts_device
+from tests.conftest import run_on
 
 START = dt.datetime(2015, 1, 1, 12, tzinfo=dt.UTC)
 USE_CASES = {uc.id: uc for uc in REGISTRY.usecases.values()
              if uc.function.__module__ == alerts_device.__name__}
 RUNS = [(uc_id, variant) for uc_id, uc in sorted(USE_CASES.items()) for variant in uc.variants]
-
-
-
-
-async def _run(clocked_premises: tuple[Premises, SimulatedClock], uc_id: str, variant: str = "",
-               **parameters: Any) -> Any:
-    p, clock = clocked_premises
-    uc: UseCase = USE_CASES[uc_id]
-    return await run_usecase(uc, p, variant=variant or uc.variants[0], clock=clock,
-                             parameters=parameters)
 
 
 def test_the_use_cases_and_their_references() -> None:
@@ -50,7 +40,7 @@ def test_the_use_cases_and_their_references() -> None:
 @pytest.mark.parametrize(("uc_id", "variant"), RUNS)
 async def test_use_case_passes(clocked_premises: tuple[Premises, SimulatedClock], uc_id: str,
                                variant: str) -> None:
-    result = await _run(clocked_premises, uc_id, variant)
+    result = await run_on(clocked_premises, USE_CASES[uc_id], variant)
     assert result.verdict is Verdict.PASS, result.reason
     checks = [step.text for step in result.steps if step.kind == "check"]
     assert any("arrives from" in text for text in checks)
@@ -62,7 +52,7 @@ async def test_use_case_passes(clocked_premises: tuple[Premises, SimulatedClock]
 async def test_every_integrity_code_is_reported_and_the_fault_removed(
         clocked_premises: tuple[Premises, SimulatedClock], code: int) -> None:
     p, _ = clocked_premises
-    result = await _run(clocked_premises, "MIIWA-DLMS", code=code)
+    result = await run_on(clocked_premises, USE_CASES["MIIWA-DLMS"], code=code)
     assert result.verdict is Verdict.PASS, result.reason
     assert p.esme.integrity.faulty == set()
 
@@ -70,7 +60,7 @@ async def test_every_integrity_code_is_reported_and_the_fault_removed(
 async def test_miiwa_zigbee_reports_the_injected_code(
         clocked_premises: tuple[Premises, SimulatedClock]) -> None:
     p, _ = clocked_premises
-    result = await _run(clocked_premises, "MIIWA-ZigBee", code=3)
+    result = await run_on(clocked_premises, USE_CASES["MIIWA-ZigBee"], code=3)
     assert result.verdict is Verdict.PASS, result.reason
     assert p.gsme.integrity.faulty == set()
 
@@ -81,7 +71,7 @@ async def test_no_fault_injected_no_miiwa_alert(clocked_premises: tuple[Premises
                                                 uc_id: str) -> None:
     """The condition never reaches the meter: its self-check finds nothing, so no 81A0."""
     monkeypatch.setattr(SelfCheck, "inject", lambda self, condition: None)
-    result = await _run(clocked_premises, uc_id, timeout=0.2)
+    result = await run_on(clocked_premises, USE_CASES[uc_id], timeout=0.2)
     assert result.verdict is Verdict.FAIL
     assert "alert code 0x81A0" in result.reason and "no such alert" in result.reason
 
@@ -94,7 +84,7 @@ async def test_a_wrong_integrity_code_is_named(clocked_premises: tuple[Premises,
         original(self, FaultyComponent((condition.code + 1) % 10, condition.faulty))
 
     monkeypatch.setattr(SelfCheck, "inject", shifted)
-    result = await _run(clocked_premises, "MIIWA-DLMS", code=4)
+    result = await run_on(clocked_premises, USE_CASES["MIIWA-DLMS"], code=4)
     assert result.verdict is Verdict.FAIL
     assert "names component 4 (RAM), the one made faulty (it names 0005)" in result.reason
 
@@ -102,7 +92,7 @@ async def test_a_wrong_integrity_code_is_named(clocked_premises: tuple[Premises,
 async def test_an_esme_that_does_not_report_its_controls_fails(
         clocked_premises: tuple[Premises, SimulatedClock], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ApcControl, "_start", lambda self, selector, window, ctx: None)
-    result = await _run(clocked_premises, "ECS102", "OUTPUT", timeout=0.2)
+    result = await run_on(clocked_premises, USE_CASES["ECS102"], "OUTPUT", timeout=0.2)
     assert result.verdict is Verdict.FAIL
     assert "ECS102 (alert 0x0122, alert code 0x8F87)" in result.reason
 
@@ -111,6 +101,6 @@ async def test_ecs102_on_a_channel_already_at_the_level(
         clocked_premises: tuple[Premises, SimulatedClock]) -> None:
     p, _ = clocked_premises
     p.esme.apc.levels[0x11] = 100
-    result = await _run(clocked_premises, "ECS102", "OUTPUT")
+    result = await run_on(clocked_premises, USE_CASES["ECS102"], "OUTPUT")
     assert result.verdict is Verdict.PASS, result.reason
     assert p.esme.apc.level(0x11) == 0

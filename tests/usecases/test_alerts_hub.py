@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gfi.api import REGISTRY, Session, UseCase, run_usecase
+from gfi.api import REGISTRY, Session
 from gfi.clock import SimulatedClock
 from gfi.codecs.gbcs.decoder import decode_message
 from gfi.codecs.gbcs.message import GbcsFrame
@@ -18,22 +18,13 @@ from gfi.emulators.subghz import SubGhzRadio
 from gfi.premises import Premises
 from gfi.results import Verdict
 from gfi.usecases import alerts, alerts_hub
-from tests.conftest import RTDS_VECTORS, rtds_bytes
+from tests.conftest import RTDS_VECTORS, rtds_bytes, run_on
 
 START = dt.datetime(2015, 1, 1, 12, tzinfo=dt.UTC)
 HUB_USE_CASES = {uc.id: uc for uc in REGISTRY.usecases.values()
                  if uc.function.__module__ == alerts_hub.__name__}
 CODES = {"DBCH06": 0x0110, "DBCH07": 0x0111, "DBCH08": 0x0112, "DBCH10": 0x0114,
          "DBCH11": 0x0115}
-
-
-
-
-async def _run(clocked_premises: tuple[Premises, SimulatedClock], uc_id: str,
-               **parameters: Any) -> Any:
-    p, clock = clocked_premises
-    uc: UseCase = HUB_USE_CASES[uc_id]
-    return await run_usecase(uc, p, clock=clock, parameters=parameters)
 
 
 def _received(p: Premises, message_code: int) -> list[Any]:
@@ -54,7 +45,7 @@ def test_one_use_case_per_code_declared_as_the_brief_says() -> None:
 @pytest.mark.parametrize("uc_id", sorted(CODES))
 async def test_hub_alert_use_case_passes(clocked_premises: tuple[Premises, SimulatedClock],
                                          uc_id: str) -> None:
-    result = await _run(clocked_premises, uc_id)
+    result = await run_on(clocked_premises, HUB_USE_CASES[uc_id])
     assert result.verdict is Verdict.PASS, result.reason
     checks = [step.text for step in result.steps if step.kind == "check"]
     assert any("arrives from the CHF" in text for text in checks)
@@ -65,7 +56,7 @@ async def test_hub_alert_use_case_passes(clocked_premises: tuple[Premises, Simul
 
 async def test_dbch08_defaults_give_the_rtds_values(
         clocked_premises: tuple[Premises, SimulatedClock], security: Any) -> None:
-    result = await _run(clocked_premises, "DBCH08")
+    result = await run_on(clocked_premises, HUB_USE_CASES["DBCH08"])
     assert result.verdict is Verdict.PASS, result.reason
     ours = _received(clocked_premises[0], 0x0112)[-1].payload["body"]["value"][2]
     reference = alerts.RTDS_SHAPES[("DBCH08", "")].vector
@@ -76,7 +67,7 @@ async def test_dbch08_defaults_give_the_rtds_values(
 async def test_dbch07_moves_the_operating_channel_dbch01_reads(
         clocked_premises: tuple[Premises, SimulatedClock]) -> None:
     p, _ = clocked_premises
-    result = await _run(clocked_premises, "DBCH07")
+    result = await run_on(clocked_premises, HUB_USE_CASES["DBCH07"])
     assert result.verdict is Verdict.PASS, result.reason
     assert p.hub is not None
     assert p.hub.chf_model.value("0-0:94.44.10.2", 2)["value"] == "E0000002"
@@ -92,7 +83,7 @@ async def test_without_the_conditions_no_alert(clocked_premises: tuple[Premises,
                                                monkeypatch: pytest.MonkeyPatch, uc_id: str,
                                                hook: str) -> None:
     monkeypatch.setattr(SubGhzRadio, hook, lambda self, *args, **kwargs: None)
-    result = await _run(clocked_premises, uc_id, timeout=0.2)
+    result = await run_on(clocked_premises, HUB_USE_CASES[uc_id], timeout=0.2)
     assert result.verdict is Verdict.FAIL
     assert f"{uc_id} (alert 0x{CODES[uc_id]:04X}" in result.reason
     assert "no such alert" in result.reason
