@@ -23,8 +23,8 @@ certificates in the library; step 2 replaces them with credentials computed from
 session's premises (:mod:`gfi.usecases.credentials`), and once the device reports success
 the head end adopts the new keys.
 
-Use Cases that GBCS defines as alerts only have no command and are not runnable; they are
-checked where the commands that cause them run.
+Use cases that GBCS defines as alerts only have no command of their own: the alert Use
+Cases (:mod:`gfi.usecases.alerts`, ``alerts_hub``, ``alerts_device``) provoke and check them.
 """
 
 from __future__ import annotations
