@@ -282,6 +282,8 @@ class Session:
         recipient = self.id(to)
         frame = self.head.command(message_code, originator=originator or self.originator,
                                   recipient=recipient, payload=payload, **header)
+        if frame.signature:
+            self._precommand(frame)
         sent = asyncio.ensure_future(self.head.send(frame, timeout=timeout))
         hub = self.premises.hub
         if hub is not None and recipient in hub.sleepy:
@@ -290,6 +292,19 @@ class Session:
         response = await sent
         assert response is not None
         return self.expect_response(response)
+
+    def _precommand(self, frame: GbcsFrame) -> None:
+        """Record the DUIS pre-command of a signed command and check that the command is it
+        signed: the pre-command's bytes, then ``40`` ‖ the 64-byte signature (before any MAC
+        header; gbcs-protocol.md §1.1)."""
+        pre = build.precommand(frame).to_bytes()
+        signed = frame.with_changes(mac=None).to_bytes()
+        self.steps.append(Step(
+            "log", f"pre-command {frame.message_code:04X} ({len(pre)} bytes, unsigned) signed "
+                   f"by {frame.originator}", at=self._at(), message_code=frame.message_code,
+            hex=pre.hex().upper(), message=_json(decode_message(pre, source="pre-command"))))
+        self.check(signed == pre + b"\x40" + frame.signature,
+                   "the command is its pre-command followed by the originator's signature")
 
     async def send_frame(self, frame: GbcsFrame | bytes, *, to: str | None = None,
                          expect_response: bool = True,

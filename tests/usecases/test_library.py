@@ -14,8 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gfi.codecs.gbcs import build
 from gfi.codecs.gbcs.catalogue import MESSAGE_CODES, PayloadFamily
 from gfi.codecs.gbcs.decoder import decode_message, decode_payload
+from gfi.codecs.gbcs.message import DlmsDateTime
 from gfi.errors import GfiError, UsageError
 from gfi.usecases import catalogue
 from gfi.usecases.catalogue import UseCaseDef, VariantDef
@@ -142,6 +144,31 @@ def test_structure_matches_the_rtds_command(pair: tuple[UseCaseDef, VariantDef])
     assert family is defn.family
     assert payload_shape(family, tree) == payload_shape(rtds.family, rtds.payload)  # type: ignore[arg-type]
     assert built == rtds.frame.payload  # type: ignore[union-attr]
+
+
+def _with_precommand() -> list[tuple[UseCaseDef, VariantDef]]:
+    return [(d, v) for d, v in _with_command()
+            if any(r.endswith("_PRECOMMAND_GBCS.HEX") for r in v.rtds)]
+
+
+@pytest.mark.parametrize("pair", _with_precommand(), ids=_id)
+def test_precommand_equals_the_rtds_precommand(pair: tuple[UseCaseDef, VariantDef]) -> None:
+    """The pre-command a user signs (§1.1), built from the default parameters with the RTDS
+    parties, counter and header, is the RTDS PRECOMMAND byte for byte."""
+    defn, variant = pair
+    (name,) = [r for r in variant.rtds if r.endswith("_PRECOMMAND_GBCS.HEX")]
+    header: dict[str, Any] = {}
+    for key, value in variant.header.items():
+        if key in ("certificate",):
+            header[key] = bytes.fromhex(value)
+        elif key == "date_time":
+            header[key] = DlmsDateTime.from_bytes(bytes.fromhex(value))
+        elif key != "execution":
+            header[key] = value
+    frame = build.command(defn.message_code, counter=variant.counter,
+                          originator=variant.originator, recipient=variant.recipient,
+                          payload=build_payload(defn, variant.name), **header)
+    assert build.precommand(frame).to_bytes() == rtds_bytes(RTDS_VECTORS / name)
 
 
 # ----------------------------------------------------------------------------
