@@ -321,7 +321,8 @@ def list_(device: str | None, tags: tuple[str, ...], usecase_dirs: tuple[str, ..
 @click.option("--tag", "tags", multiple=True, help="The Use Cases with this tag. Repeatable.")
 @click.option("--device", default=None, help="The Use Cases targeting this device type.")
 @click.option("--target", default="virtual", show_default=True, metavar="virtual|RADIO-SPEC",
-              help="Where the devices are: the virtual premises, or a radio.")
+              help="Where the devices are: the virtual premises (radio specs such as "
+                   "ezsp:/dev/ttyUSB0 are refused until the EZSP backend exists).")
 @_USECASES_OPTION
 @click.option("--report-junit", type=click.Path(dir_okay=False), help="Write JUnit XML.")
 @click.option("--report-html", type=click.Path(dir_okay=False), help="Write an HTML report.")
