@@ -284,12 +284,7 @@ class Session:
                                   recipient=recipient, payload=payload, **header)
         if frame.signature:
             self._precommand(frame)
-        sent = asyncio.ensure_future(self.head.send(frame, timeout=timeout))
-        hub = self.premises.hub
-        if hub is not None and recipient in hub.sleepy:
-            await hub.wait_queued(recipient, timeout=timeout)
-            await self.premises.wake_gsme()
-        response = await sent
+        response = await self.send_frame(frame, to=to, timeout=timeout)
         assert response is not None
         return self.expect_response(response)
 
@@ -302,7 +297,7 @@ class Session:
         self.steps.append(Step(
             "log", f"pre-command {frame.message_code:04X} ({len(pre)} bytes, unsigned) signed "
                    f"by {frame.originator}", at=self._at(), message_code=frame.message_code,
-            hex=pre.hex().upper(), message=_json(decode_message(pre, source="pre-command"))))
+            hex=pre.hex().upper()))  # decoded, it is the command of the next step
         self.check(signed == pre + b"\x40" + frame.signature,
                    "the command is its pre-command followed by the originator's signature")
 
