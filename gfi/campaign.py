@@ -68,12 +68,13 @@ async def run_campaign(usecases: list[UseCase], *, target: str = "virtual",
         if jobs > 1:
             campaign.results = await _run_parallel(usecases, start, jobs, usecase_dirs,
                                                    on_result)
-        for uc in usecases if jobs == 1 else ():
-            for variant in uc.variants:
-                result = await _run_one(uc, variant, start, writer)
-                campaign.results.append(result)
-                if on_result is not None:
-                    on_result(result)
+        else:
+            for uc in usecases:
+                for variant in uc.variants:
+                    result = await _run_one(uc, variant, start, writer)
+                    campaign.results.append(result)
+                    if on_result is not None:
+                        on_result(result)
     finally:
         if writer is not None:
             writer.close()
