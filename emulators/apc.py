@@ -136,7 +136,7 @@ def _when(octets: str) -> datetime | None:
 
 class ApcControl:
     """The ESME's channels and controls (module docstring). :meth:`observe` sees every
-    command the COSEM model ran; calling it is the :data:`~gfi.emulators.events.AlertSource`
+    command the COSEM model ran; calling it is the :data:`~gfi.emulators.device.AlertSource`
     that starts and ends the controls that are due and raises their alerts."""
 
     def __init__(self, cosem: CosemServer, state: Mapping[str, Any] | None = None) -> None:

@@ -132,6 +132,11 @@ class Outgoing:
     summary: str
 
 
+#: A source of the device's own event alerts, asked whenever time moves on (billing pushes,
+#: self-checks, load controls): (device, now) → alerts.
+AlertSource = Callable[["GbcsDevice", dt.datetime], list[Outgoing]]
+
+
 @dataclass
 class Outcome:
     """What processing one command gave."""
@@ -221,6 +226,8 @@ class GbcsDevice:
         self.pending_alerts: list[str] = []
         #: faults injected by a test harness, used up by the commands they match
         self.faults: list[HardwareFault] = []
+        #: the device's own events, asked after the future-dated executions on every tick
+        self.sources: list[AlertSource] = []
         for model in models.values():  # a model acting on the device's trust (CS02b: ASN.1)
             bind = getattr(model, "bind", None)
             if bind is not None:
@@ -434,11 +441,14 @@ class GbcsDevice:
         raise UnsupportedCommand(dm.frame.message_code if dm.frame else 0)
 
     def tick(self, now: dt.datetime) -> list[Outgoing]:
-        """Run what is due in the models; alerts for future-dated executions."""
+        """Run what is due in the models; alerts for future-dated executions, then those of
+        the device's own events (:attr:`sources`)."""
         out = []
         for family, model in self.models.items():
             for execution in model.tick(now):
                 out.append(self.future_dated_alert(family, execution, now))
+        for source in self.sources:
+            out.extend(source(self, now))
         return out
 
     # -- building -------------------------------------------------------------------------

@@ -34,7 +34,6 @@ from gfi.emulators.events import (
     MANUFACTURER_CODE,
     OTA_UPGRADE,
     BillingPush,
-    EventfulDevice,
     OtaClient,
     SupplyOutage,
     receive_firmware,
@@ -75,9 +74,7 @@ class Esme(Type1Node):
                                    else self.cosem.device_time(now()))
         self.integrity = SelfCheck(gbz=False, now=now(), state=state.get("integrity"))
         assert self.gbcs is not None
-        self.gbcs = EventfulDevice(identity, trust=trust, acb=acb, models=self.gbcs.models,
-                                   state=state.get("gbcs"),
-                                   sources=[self.billing, self.integrity, self.apc])
+        self.gbcs.sources = [self.billing, self.integrity, self.apc]
         self.outage = SupplyOutage(state.get("outage"))
         self.ota = OtaClient(manufacturer_code=MANUFACTURER_CODE, image_type=IMAGE_TYPES["ESME"],
                              current_version=lambda: self.asn1.firmware_version,

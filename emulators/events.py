@@ -2,11 +2,11 @@
 """Device events that raise GBCS alerts (gbcs-protocol.md §4): what happens to a device
 besides the commands it gets, and the alert each event raises.
 
-* **Time** (:class:`EventfulDevice`): when the premises' time moves on, a device runs what
-  is due (future-dated commands, :meth:`GbcsDevice.tick`) *and* the alerts of its own
-  events: the ESME's billing calendar (:class:`BillingPush`, ECS68 0x0061, 8F0A, the
-  billing data log encrypted for the supplier), the GSME's billing period end and pushed
-  events (:func:`gbz_event_alerts`, GCS53 0x008B and generic 0x1001).
+* **Time**: when the premises' time moves on, a device runs what is due (future-dated
+  commands, :meth:`GbcsDevice.tick`) *and* asks its alert sources
+  (:attr:`GbcsDevice.sources`) for the alerts of its own events: the ESME's billing
+  calendar (:class:`BillingPush`, ECS68 0x0061, 8F0A, the billing data log encrypted for
+  the supplier), the GSME's billing period end and pushed events (:func:`gbz_event_alerts`, GCS53 0x008B and generic 0x1001).
 * **Mains** (:class:`SupplyOutage`): an ESME that loses its supply and gets it back after
   at least three minutes raises ECS80 0x0067 (8F36).
 * **Firmware distribution** over ZigBee OTA Upgrade (cluster 0x0019, ZCL 07-5123 ch. 11;
@@ -30,7 +30,7 @@ import datetime as dt
 import hashlib
 import logging
 import struct
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,26 +84,12 @@ IMAGE_TYPES: Mapping[str, int] = {"ESME": 0x0001, "GSME": 0x0002, "PPMID": 0x000
 #: device activates an image only when CS06 says so.
 WAIT_FOR_UPGRADE_COMMAND = 0xFFFFFFFF
 
-#: A source of event alerts, asked whenever time moves on: (device, now) → alerts.
-AlertSource = Callable[[GbcsDevice, dt.datetime], list[Outgoing]]
 
 
 # ----------------------------------------------------------------------------
 # Time
 # ----------------------------------------------------------------------------
-class EventfulDevice(GbcsDevice):
-    """A :class:`GbcsDevice` whose :meth:`tick` also raises the alerts of the device's own
-    events (``sources``, each asked in turn after the future-dated executions)."""
 
-    def __init__(self, *args: Any, sources: Sequence[AlertSource] = (), **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.sources = list(sources)
-
-    def tick(self, now: dt.datetime) -> list[Outgoing]:
-        out = super().tick(now)
-        for source in self.sources:
-            out.extend(source(self, now))
-        return out
 
 
 def _octets(value: str) -> dict[str, Any]:

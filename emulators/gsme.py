@@ -38,7 +38,6 @@ from gfi.emulators.events import (
     IMAGE_TYPES,
     MANUFACTURER_CODE,
     OTA_UPGRADE,
-    EventfulDevice,
     OtaClient,
     gbz_event_alerts,
     receive_firmware,
@@ -105,11 +104,8 @@ class Gsme(Type1Node):
         self.received = 0
         self.integrity = SelfCheck(gbz=True, now=now(), state=state.get("integrity"))
         assert self.gbcs is not None
-        self.gbcs = EventfulDevice(
-            identity, trust=trust, acb=acb, models=self.gbcs.models,
-            state=state.get("gbcs"),
-            sources=[lambda device, now: gbz_event_alerts(device, self.gbz, now),
-                     self.integrity])
+        self.gbcs.sources = [lambda device, now: gbz_event_alerts(device, self.gbz, now),
+                             self.integrity]
         self.ota = OtaClient(manufacturer_code=MANUFACTURER_CODE, image_type=IMAGE_TYPES["GSME"],
                              current_version=lambda: self.asn1.firmware_version,
                              request=self._ota_request)

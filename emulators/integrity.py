@@ -14,7 +14,7 @@ command. The meter's own logic (:class:`SelfCheck`) finds it:
 * **when** — at power-up (the ESME when its mains supply returns, the GSME when it
   restarts) and periodically on the meter's clock, once a day at 00:00 (UTC), checked when
   the premises' time moves on (:meth:`SelfCheck.__call__` is an
-  :data:`~gfi.emulators.events.AlertSource`);
+  :data:`~gfi.emulators.device.AlertSource`);
 * **what** — every component: one 81A0 alert per component found failing, carrying its
   code. A failure is reported once, when a check first finds it; a component found
   healthy again (the harness cleared the condition) is reported anew if it fails later.
