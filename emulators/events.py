@@ -6,7 +6,8 @@ besides the commands it gets, and the alert each event raises.
   commands, :meth:`GbcsDevice.tick`) *and* asks its alert sources
   (:attr:`GbcsDevice.sources`) for the alerts of its own events: the ESME's billing
   calendar (:class:`BillingPush`, ECS68 0x0061, 8F0A, the billing data log encrypted for
-  the supplier), the GSME's billing period end and pushed events (:func:`gbz_event_alerts`, GCS53 0x008B and generic 0x1001).
+  the supplier), the GSME's billing period end and pushed events (:func:`gbz_event_alerts`,
+  GCS53 0x008B and generic 0x1001).
 * **Mains** (:class:`SupplyOutage`): an ESME that loses its supply and gets it back after
   at least three minutes raises ECS80 0x0067 (8F36).
 * **Firmware distribution** over ZigBee OTA Upgrade (cluster 0x0019, ZCL 07-5123 ch. 11;
