@@ -132,7 +132,7 @@ class DeviceIdentity:
         install_code = hashlib.sha256(f"{seed}/{eui64}/install-code".encode()).digest()[:16]
         ident = cls(eui64, device_type, install_code)
         if ident.is_type1:
-            ca = ca or TestCa(seed)
+            ca = ca or test_ca(seed)
             ident.ds_key = derive_key(seed, eui64, "ds")
             ident.ka_key = derive_key(seed, eui64, "ka")
             ident.ds_certificate = ca.issue(eui64, KeyUsage.DS, ident.ds_key.public_key())
@@ -171,7 +171,7 @@ class RemoteParty:
                ) -> RemoteParty:
         entity_id = entity_id.upper()
         key = derive_key(seed, entity_id, "ka")
-        return cls(entity_id, key, (ca or TestCa(seed)).issue(entity_id, KeyUsage.KA,
+        return cls(entity_id, key, (ca or test_ca(seed)).issue(entity_id, KeyUsage.KA,
                                                               key.public_key()))
 
     @property
@@ -280,6 +280,15 @@ class TestSmki:
                                critical=False)
                 .sign(self.ia_key, hashes.SHA256()))
         return key, cert
+
+
+@functools.lru_cache(maxsize=4)
+def test_ca(seed: str = "gfi") -> TestCa:
+    """The (cached) :class:`TestCa` of ``seed``: it holds no state beyond its key."""
+    return TestCa(seed)
+
+
+test_ca.__test__ = False  # type: ignore[attr-defined]
 
 
 @functools.lru_cache(maxsize=4)

@@ -21,6 +21,7 @@ saved by :meth:`Premises.stop` and restored by the next ``Premises`` on the same
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -38,7 +39,13 @@ from gfi.emulators.display import Cad, Display
 from gfi.emulators.esme import Esme
 from gfi.emulators.gsme import Gsme
 from gfi.emulators.hcalcs import Hcalcs
-from gfi.emulators.identity import CONTINGENCY, DeviceIdentity, TestCa, TestSmki, test_smki
+from gfi.emulators.identity import (
+    CONTINGENCY,
+    DeviceIdentity,
+    TestSmki,
+    test_ca,
+    test_smki,
+)
 from gfi.emulators.node import Event, HanNode
 from gfi.emulators.ppmid import PpmidNode
 from gfi.emulators.store import StateStore
@@ -67,7 +74,16 @@ DEVICES: dict[str, tuple[DeviceType, int, bool]] = {
 
 
 def bundled_trust() -> InMemoryKeyStore:
-    """The DCC Boxed / ZAZ1 test organisation keys devices trust by default."""
+    """The DCC Boxed / ZAZ1 test organisation keys devices trust by default (a store of
+    the caller's own)."""
+    keys = InMemoryKeyStore()
+    keys.merge(_bundled_keys())
+    return keys
+
+
+@functools.cache
+def _bundled_keys() -> InMemoryKeyStore:
+    """The bundled key file, parsed once per process; only ever copied from (merge)."""
     from importlib.resources import files
 
     return parse_dccboxed_keystore((files("gfi") / "data" / "dccboxed-keystore.json").read_text())
@@ -100,7 +116,7 @@ class Premises:
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.on_event = on_event or (lambda e: None)
         self.trust = InMemoryKeyStore()
-        self.trust.merge(trust if trust is not None else bundled_trust())
+        self.trust.merge(trust if trust is not None else _bundled_keys())
         #: gfi's test organisation hierarchy (contingency key, replacement credentials).
         self.smki: TestSmki = test_smki(seed)
         # the devices verify a contingency command's signature with this key, once its
@@ -109,7 +125,7 @@ class Premises:
                                   self.smki.contingency_key.public_key(), label="gfi-contingency")
         self.store = StateStore(state_dir) if state_dir is not None else None
         #: The CA of the devices' certificates (CS02d re-issues them).
-        self.ca = ca = TestCa(seed)
+        self.ca = ca = test_ca(seed)
         self.chf_id, self.gpf_id = ids.device(2), ids.device(3)
         self.identities = {
             "CHF": DeviceIdentity.create(self.chf_id, DeviceType.CHF, seed=seed, ca=ca),
