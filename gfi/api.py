@@ -22,7 +22,6 @@ when false. Every message sent or received is recorded as a step with its verdic
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import inspect
 import time
@@ -306,14 +305,9 @@ class Session:
                          timeout: float = 10.0) -> DecodedMessage | None:
         """Send a frame as it is (a tampered one, a replay); await its response only when
         ``expect_response``. ``to`` names a sleepy target to wake."""
-        sent = asyncio.ensure_future(self.head.send(frame, timeout=timeout,
-                                                    expect_response=expect_response))
-        hub = self.premises.hub
-        recipient = self.id(to) if to else None
-        if hub is not None and recipient in hub.sleepy:
-            await hub.wait_queued(recipient, timeout=timeout)
-            await self.premises.wake_gsme()
-        return await sent
+        return await self.premises.through_queue(
+            self.head.send(frame, timeout=timeout, expect_response=expect_response),
+            self.id(to) if to else None, timeout=timeout)
 
     def responses_to(self, counter: int, originator: str | None = None) -> list[DecodedMessage]:
         """Every response the head end received to the command with ``counter``."""

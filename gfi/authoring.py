@@ -130,7 +130,8 @@ def _yaml_usecase(doc: dict[str, Any], source: str) -> UseCase:
         if not expect.get("response", True):
             frame = s.head.command(code, originator=s.originator, recipient=s.id(doc["target"]),
                                    payload=payload, **header)
-            await s.head.send(frame, timeout=timeout, expect_response=False)
+            await s.send_frame(frame, to=doc["target"], expect_response=False,
+                               timeout=timeout)
         else:
             r = await s.send(code, to=doc["target"], payload=payload, timeout=timeout,
                              **header)

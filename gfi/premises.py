@@ -20,10 +20,11 @@ saved by :meth:`Premises.stop` and restored by the next ``Premises`` on the same
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -58,6 +59,7 @@ __all__ = ["ACB", "SUPPLIER", "Event", "Premises", "PremisesIds", "bundled_trust
 logger = logging.getLogger(__name__)
 
 N = TypeVar("N", bound=HanNode)
+T = TypeVar("T")
 
 ACB = "90B3D51F30000002"
 SUPPLIER = "90B3D51F30010000"
@@ -292,6 +294,22 @@ class Premises:
     async def wake_gsme(self) -> int:
         """The GSME wakes: updates its mirror and runs every queued command; how many."""
         return (await self.gsme.wake()).commands
+
+    async def through_queue(self, action: Awaitable[T], target: str | None,
+                            timeout: float = 5.0) -> T:
+        """Run ``action`` (a command on its way to ``target``); when ``target`` is the
+        sleepy GSME, wait for the command to reach its GPF queue and wake the GSME to fetch
+        it, then return what ``action`` gives."""
+        task = asyncio.ensure_future(action)
+        if self.hub is not None and target is not None and target.upper() in self.hub.sleepy:
+            await self.hub.wait_queued(target.upper(), timeout=timeout)
+            await self.wake_gsme()
+        return await task
+
+    def gsme_credit(self) -> int:
+        """The GSME's prepayment credit (Prepayment cluster 0x0705, attribute 0x0001)."""
+        store = self.gsme.gbz.store(0x0705)
+        return int(store.get(0x0001)) if store is not None else 0
 
     async def display_reading(self, name: str = "IHD") -> dict[str, Any]:
         """What a display (IHD or CAD) shows after reading the meters over ZSE."""

@@ -7,7 +7,6 @@ never an exception escaping for a device's misbehaviour.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,15 +83,11 @@ class Exchange:
 
 
 async def _command(p: Premises, device: str, family: str, title: str, code: int,
-                   recipient: str, payload: Any, *, sleepy: bool = False,
+                   recipient: str, payload: Any, *,
                    inner: Callable[[DecodedMessage], str] | None = None) -> Check:
-    sent = asyncio.ensure_future(p.head.send(p.head.command(
-        code, originator=SUPPLIER, recipient=recipient, payload=payload), timeout=10))
-    if sleepy:
-        assert p.hub is not None
-        await p.hub.wait_queued(recipient)
-        await p.wake_gsme()
-    dm = await sent
+    dm = await p.through_queue(p.head.send(p.head.command(
+        code, originator=SUPPLIER, recipient=recipient, payload=payload), timeout=10),
+        recipient)
     ok, reason, data = message_verdict(dm)
     if ok and inner is not None and dm is not None:
         problem = inner(dm)
@@ -117,14 +112,13 @@ async def _ecs17b(p: Premises) -> Check:
 def _asn1_read(device: str, code: int, title: str) -> Runner:
     async def run(p: Premises) -> Check:
         payload = encode_payload(PayloadFamily.ASN1, {"schema": title.split()[0] + ".command"})
-        return await _command(p, device, "ASN.1", title, code, p.ids[device], payload,
-                              sleepy=device == "GSME")
+        return await _command(p, device, "ASN.1", title, code, p.ids[device], payload)
     return run
 
 
 async def _gcs13b(p: Premises) -> Check:
     return await _command(p, "GSME", "GBZ", "GCS13b block counters (encrypted) through the "
-                          "GPF queue", 0x00B8, p.gsme_id, build.gcs13b_payload(), sleepy=True,
+                          "GPF queue", 0x00B8, p.gsme_id, build.gcs13b_payload(),
                           inner=_gbz_statuses)
 
 
@@ -135,19 +129,10 @@ async def _gcs13c(p: Premises) -> Check:
                           "its mirror", 0x00B6, p.gpf_id, payload, inner=_gbz_statuses)
 
 
-def _prepayment_credit(p: Premises) -> int:
-    store = p.gsme.gbz.store(0x0705)
-    return int(store.get(0x0001)) if store is not None else 0
-
-
 async def _pcs01(p: Premises) -> Check:
-    assert p.hub is not None
-    before = _prepayment_credit(p)
-    answer = asyncio.ensure_future(p.ppmid.top_up(p.utrn(1000), meter=p.gsme_id))
-    await p.hub.wait_queued(p.gsme_id)
-    await p.wake_gsme()
-    result = await answer
-    after = _prepayment_credit(p)
+    before = p.gsme_credit()
+    result = await p.through_queue(p.ppmid.top_up(p.utrn(1000), meter=p.gsme_id), p.gsme_id)
+    after = p.gsme_credit()
     problems = [] if result.accepted else [result.verdict]
     if after <= before:
         problems.append(f"GSME credit did not rise ({before} → {after})")

@@ -26,7 +26,6 @@ first. Alert-only codes left out, and why: :data:`NOT_PROVOKED`.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -604,11 +603,7 @@ async def gnca(s: Session, timeout: float = 5.0, pence: int = 500) -> None:
     (810E) is configured to push to the WAN: Generic Non Critical Alert."""
     await set_aside(s, 0x1001)
     p = s.premises
-    assert p.hub is not None
-    answer = asyncio.ensure_future(p.ppmid.top_up(p.utrn(pence), meter=p.gsme_id))
-    await p.hub.wait_queued(p.gsme_id)
-    await p.wake_gsme()
-    result = await answer
+    result = await p.through_queue(p.ppmid.top_up(p.utrn(pence), meter=p.gsme_id), p.gsme_id)
     s.check(result.accepted, f"the GSME accepts the PPMID's top-up ({result.verdict})")
     await check_alert(s, "GNCA", 0x1001, 0x810E, device="GSME", recipient=SUPPLIER,
                       timeout=timeout)

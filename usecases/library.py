@@ -29,7 +29,6 @@ Cases (:mod:`gfi.usecases.alerts`, ``alerts_hub``, ``alerts_device``) provoke an
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
 from typing import Any
@@ -192,8 +191,6 @@ async def from_ppmid(s: Session, defn: UseCaseDef, variant: VariantDef,
     through the Comms Hub (the GPF queue for the sleepy GSME) and its answer comes back to
     the PPMID, which verifies it (gfi.emulators.ppmid)."""
     p = s.premises
-    hub = p.hub
-    assert hub is not None
     store = p.gsme.gbz.store(0x0705)
     if defn.message_code == 0x0090:  # PCS02 needs emergency credit to be available:
         # the supplier first sets the credit below the threshold (GCS40c, absolute)
@@ -206,16 +203,13 @@ async def from_ppmid(s: Session, defn: UseCaseDef, variant: VariantDef,
         action = p.ppmid.emergency_credit(meter=p.gsme_id)
     else:
         action = p.ppmid.top_up(p.utrn(pence), meter=p.gsme_id)
-    before = int(store.get(0x0001)) if store is not None else 0
-    answer = asyncio.ensure_future(action)
-    await hub.wait_queued(p.gsme_id)
-    await p.wake_gsme()
-    result = await answer
+    before = p.gsme_credit()
+    result = await p.through_queue(action, p.gsme_id)
     s.log(f"PPMID: {result.verdict}")
     s.check(result.authentic, f"the GSME's answer to the PPMID is authentic ({result.verdict})")
     s.check(result.accepted, f"the GSME accepts the PPMID's {defn.id} ({result.verdict})")
-    if defn.message_code == 0x009B and store is not None:
-        after = int(store.get(0x0001))
+    if defn.message_code == 0x009B:
+        after = p.gsme_credit()
         s.check(after > before, f"the GSME credit rises ({before} → {after})")
 
 
