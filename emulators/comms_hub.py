@@ -81,6 +81,7 @@ from gfi.emulators.subghz import (
     SCAN_REQUEST_ASSESSMENT_OUTCOME,
     SUB_GHZ_CHANNEL_CHANGED,
     Channel,
+    ScanOutcome,
     SubGhzRadio,
     channels_of,
     device_item,
@@ -282,7 +283,7 @@ class CommsHub:
         assessment = self.sub_ghz.assess(*self._channels())
         if assessment is None:
             return
-        if assessment.channel != assessment.before:
+        if assessment.outcome is ScanOutcome.CHANGED:
             ctx = HandleContext(now=self.now(), message_code=DBCH05, requester=self.chf_id,
                                 requester_role=0, counter=0)
             self.chf_model.write_internal(Call(ctx, self.chf_model), 1, OPERATING_CHANNEL, 2,
@@ -293,22 +294,23 @@ class CommsHub:
                             {"outcome": int(assessment.outcome)}))
         await self._chf_alert((DBCH08, SCAN_REQUEST_ASSESSMENT_OUTCOME,
                                assessment.dbch08_item()))
-        if assessment.channel != assessment.before:
+        if assessment.outcome is ScanOutcome.CHANGED:
             await self._chf_alert((DBCH07, SUB_GHZ_CHANNEL_CHANGED, assessment.dbch07_item()))
 
-    def _duty_cycle(self, data: bytes) -> tuple[bool, list[ChfAlert]]:
-        """Whether the CHF transmits ``data`` to its recipient now, and the alerts that
-        raises (DBCH06 entering the Limited state, DBCH10 the message discarded)."""
-        frame = decode_frame(data)
-        decision = self.sub_ghz.transmit(frame.recipient, len(data), self.now())
+    def _duty_cycle(self, recipient: str, data: bytes,
+                    frame: GbcsFrame | None = None) -> tuple[bool, list[ChfAlert]]:
+        """Whether the CHF transmits ``data`` to ``recipient`` now, and the alerts that
+        raises (DBCH06 entering the Limited state, DBCH10 the message discarded: only then
+        is ``data`` decoded, unless its ``frame`` is given)."""
+        decision = self.sub_ghz.transmit(recipient, len(data), self.now())
         alerts: list[ChfAlert] = []
         if decision.limited_action:
-            alerts.append((DBCH06, LIMITED_DUTY_CYCLE_ACTION_TAKEN,
-                           device_item(frame.recipient)))
+            alerts.append((DBCH06, LIMITED_DUTY_CYCLE_ACTION_TAKEN, device_item(recipient)))
         if not decision.deliver:
+            frame = frame or decode_frame(data)
             self.on_event(Event("sub-ghz", f"CHF discards a message for "
-                                           f"{self._name(frame.recipient)}: duty cycle",
-                                {"eui64": frame.recipient, "counter": frame.counter}))
+                                           f"{self._name(recipient)}: duty cycle",
+                                {"eui64": recipient, "counter": frame.counter}))
             alerts.append((DBCH10, MESSAGE_DISCARDED, discarded_item(
                 frame.originator, frame.recipient, int(frame.cra), frame.counter)))
         return decision.deliver, alerts
@@ -350,9 +352,10 @@ class CommsHub:
             for out in outcome.messages:
                 await self.to_wan_async(out.data, "CHF")
             await self._after_chf(before)
-            if self.chf_model.value(SUB_GHZ_CONFIGURATION, 2) != sub_ghz:
+            configuration = self.chf_model.value(SUB_GHZ_CONFIGURATION, 2)
+            if configuration != sub_ghz:
                 await self._alert(self.chf, DBCH09, sub_ghz_configuration_tree(
-                    self.chf, self.chf_model.value(SUB_GHZ_CONFIGURATION, 2), self.now()))
+                    self.chf, configuration, self.now()))
             if frame.message_code == DBCH05 and _succeeded(outcome.messages):
                 await self._scan_requested()
         elif recipient == self.gpf_id:
@@ -370,7 +373,7 @@ class CommsHub:
                                          f"{self._name(recipient)} ({len(queue)} waiting)",
                                 {"device": self._name(recipient), "waiting": len(queue)}))
         elif recipient in self.links:
-            deliver, alerts = self._duty_cycle(data)
+            deliver, alerts = self._duty_cycle(recipient, data, frame)
             await self._chf_alert(*alerts)
             if deliver:
                 await self.links[recipient].put(data)
@@ -417,7 +420,7 @@ class CommsHub:
         queue = self.queues.get(eui64, [])
         while queue:
             message = queue.pop(0)
-            deliver, alerts = self._duty_cycle(message)
+            deliver, alerts = self._duty_cycle(eui64, message)
             if alerts:
                 self.tasks.spawn(self._chf_alert(*alerts))
             if deliver:

@@ -71,7 +71,6 @@ DBCH10, MESSAGE_DISCARDED = 0x0114, 0x8F2C
 DBCH11, NO_MORE_SUB_GHZ_DEVICE_CAPACITY = 0x0115, 0x8F2D
 #: The CHF's sub-GHz COSEM objects (cosem/chf.py; gbcs-protocol.md Appendix A).
 SUB_GHZ_CONFIGURATION = "0-0:94.44.10.0"
-CHANNEL_SCAN = "0-0:94.44.10.1"
 OPERATING_CHANNEL = "0-0:94.44.10.2"
 #: Sub-GHz channel pages (863-876 MHz) and channels per page.
 PAGES: Final = range(28, 32)
@@ -133,7 +132,6 @@ class Assessment:
     """The outcome of a channel scan request."""
 
     outcome: ScanOutcome
-    before: Channel
     channel: Channel  #: the operating channel after the assessment
 
     def dbch08_item(self) -> Item:
@@ -173,7 +171,6 @@ class Transmission:
     deliver: bool
     #: the device has just entered the Limited state (DBCH06)
     limited_action: bool
-    airtime: dt.timedelta
 
 
 def discarded_item(originator: str, target: str, cra: int, counter: int) -> Item:
@@ -261,13 +258,13 @@ class SubGhzRadio:
         if self.conditions is None:
             return None
         if self.energy(current) <= self.interference_dbm:
-            return Assessment(ScanOutcome.KEPT, current, current)
+            return Assessment(ScanOutcome.KEPT, current)
         best = min((c for c in allowed if c != current), key=lambda c: (self.energy(c), c),
                    default=None)
         if best is not None and self.energy(best) <= self.interference_dbm and \
                 self.energy(current) - self.energy(best) >= self.agility_margin_db:
-            return Assessment(ScanOutcome.CHANGED, current, best)
-        return Assessment(ScanOutcome.NOT_CHANGED, current, current)
+            return Assessment(ScanOutcome.CHANGED, best)
+        return Assessment(ScanOutcome.NOT_CHANGED, current)
 
     # -- duty cycle -------------------------------------------------------------------------
     def usage(self, eui64: str, now: dt.datetime) -> dt.timedelta:
@@ -289,7 +286,7 @@ class SubGhzRadio:
         (booking its airtime when it does); a device not on sub-GHz always gets it."""
         airtime = self.duty_cycle.airtime(octets_count)
         if not self.uses(eui64):
-            return Transmission(True, False, airtime)
+            return Transmission(True, False)
         used = self.usage(eui64, now)
         record = self._usage.setdefault(eui64, _Usage())
         budget, threshold = self.duty_cycle.budget, self.duty_cycle.budget * self.duty_cycle.limited
@@ -300,7 +297,7 @@ class SubGhzRadio:
             record.sent.append((now, airtime))
         entered = not record.limited and (used + (airtime if fits else budget)) >= threshold
         record.limited = record.limited or entered
-        return Transmission(fits, entered, airtime)
+        return Transmission(fits, entered)
 
     # -- state ------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
