@@ -69,7 +69,7 @@ from gfi.emulators.device import (
     ApplicationModel,
     GbcsDevice,
     Outgoing,
-    dlms_date_time,
+    dlms_stamp,
     notification,
 )
 from gfi.emulators.model import FutureDatedExecution, HandleContext, HandleResult
@@ -225,7 +225,7 @@ class ApcControl:
             control.previous = other.previous
             self.controls.remove(other)
         started = device.alert(ECS101, notification(device.alert_counter + 1, [
-            {"type": "long-unsigned", "value": CONTROL_PERIOD_STARTED}, _stamp(now),
+            {"type": "long-unsigned", "value": CONTROL_PERIOD_STARTED}, dlms_stamp(now),
             {"type": "unsigned", "value": control.channel},
             {"type": "octet-string", "value": control.start},
             {"type": "octet-string", "value": control.end},
@@ -241,7 +241,7 @@ class ApcControl:
             return []
         self.levels[channel] = level
         out = [device.alert(ECS102, notification(device.alert_counter + 1, [
-            {"type": "long-unsigned", "value": CHANNEL_LEVEL_CHANGED}, _stamp(now),
+            {"type": "long-unsigned", "value": CHANNEL_LEVEL_CHANGED}, dlms_stamp(now),
             {"type": "unsigned", "value": channel}, {"type": "unsigned", "value": level}]),
             now, summary=f"ECS102 {channel_name(channel)} now at {level}")]
         n = channel & 0x0F
@@ -254,7 +254,7 @@ class ApcControl:
         party = control.on_behalf_of
         if party != device.alert_recipient:
             out.append(device.alert(ECS200, notification(device.alert_counter + 1, [
-                {"type": "long-unsigned", "value": APC_STATE_CHANGED}, _stamp(now),
+                {"type": "long-unsigned", "value": APC_STATE_CHANGED}, dlms_stamp(now),
                 utf8(text)]), now, other_information=OtherInformation(ECS200, party),
                 summary=f"ECS200 APC {n} state {text} (control by {party})"))
         return out
@@ -266,7 +266,7 @@ class ApcControl:
                               control.supplementary_remote_party_counter) \
             if control.supplementary_remote_party_id else None
         return device.alert(ECS100, notification(device.alert_counter + 1, [
-            {"type": "long-unsigned", "value": CONTROL_PERIOD_ENDED}, _stamp(now),
+            {"type": "long-unsigned", "value": CONTROL_PERIOD_ENDED}, dlms_stamp(now),
             {"type": "octet-string", "value": named.hex().upper()}]), now,
             recipient=control.requester, other_information=oi,
             summary=f"ECS100 control period of {control.message_code:04X}/{control.counter} "
@@ -277,8 +277,6 @@ class ApcControl:
                 "controls": [asdict(c) for c in self.controls]}
 
 
-def _stamp(now: datetime) -> dict[str, Any]:
-    return {"type": "octet-string", "value": dlms_date_time(now).to_bytes().hex().upper()}
 
 
 class ObservedModel:

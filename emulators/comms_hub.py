@@ -51,7 +51,7 @@ from gfi.emulators.asn1_model import Asn1Model
 from gfi.emulators.cosem import CHF_PROFILE, CosemServer
 from gfi.emulators.cosem.classes import Call
 from gfi.emulators.cosem.values import Item
-from gfi.emulators.device import GbcsDevice, Outgoing, dlms_date_time, notification
+from gfi.emulators.device import GbcsDevice, Outgoing, dlms_stamp, notification
 from gfi.emulators.events import (
     CCS08,
     DBCH09,
@@ -319,21 +319,19 @@ class CommsHub:
         """CHF alerts to the ACB (§2.2 DLMS data-notification: code, time, one item)."""
         for code, alert_code, item in alerts:
             await self._alert(self.chf, code, notification(self.chf.alert_counter + 1, [
-                {"type": "long-unsigned", "value": alert_code},
-                {"type": "octet-string",
-                 "value": dlms_date_time(self.now()).to_bytes().hex().upper()}, item]))
+                {"type": "long-unsigned", "value": alert_code}, dlms_stamp(self.now()), item]))
 
     def _cs14_tree(self, log: dict[str, str]) -> dict[str, Any]:
         """CS14 (GBCS 0x0018): alert 0x8F12 with the CHF device log."""
-        stamp = dlms_date_time(self.now()).to_bytes().hex().upper()
+        stamp = dlms_stamp(self.now())
         entries = [{"type": "structure", "value": [
             {"type": "octet-string", "value": eui},
             {"type": "octet-string", "value": code}]} for eui, code in log.items()]
         return notification(self.chf.alert_counter + 1, [
             {"type": "long-unsigned", "value": DEVICE_LOG_CHANGED},
-            {"type": "octet-string", "value": stamp},
+            stamp,
             {"type": "structure", "value": [
-                {"type": "octet-string", "value": stamp},
+                stamp,
                 {"type": "octet-string", "value": self.gpf_id},
                 {"type": "array", "value": entries}]}])
 

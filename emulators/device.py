@@ -201,6 +201,11 @@ def dlms_date_time(now: dt.datetime, clock_status: int = 0x00) -> DlmsDateTime:
                         now.second, now.microsecond // 10000, -32768, clock_status)
 
 
+def dlms_stamp(now: dt.datetime) -> dict[str, Any]:
+    """``now`` as the octet-string DLMS date-time item of an alert (gbcs-protocol.md §2.2)."""
+    return {"type": "octet-string", "value": dlms_date_time(now).to_bytes().hex().upper()}
+
+
 def gbz_time(now: dt.datetime) -> int:
     """Seconds since 2000-01-01 00:00:00 UTC (ZigBee UTCTime, gbcs-protocol.md §2.3)."""
     return int((now - dt.datetime(2000, 1, 1, tzinfo=dt.UTC)).total_seconds())
@@ -528,7 +533,7 @@ class GbcsDevice:
         else:
             tree = notification(self.alert_counter + 1, [
                 {"type": "long-unsigned", "value": alert_code},
-                {"type": "octet-string", "value": dlms_date_time(now).to_bytes().hex().upper()},
+                dlms_stamp(now),
             ])
         return self.alert(GENERIC_CRITICAL_ALERT, tree, now, recipient=recipient,
                           summary=summary or f"generic alert {alert_code:04X}")
@@ -562,7 +567,7 @@ class GbcsDevice:
                      + int(t["attribute_id"]).to_bytes(1, "big"))
         tree = notification(self.alert_counter + 1, [
             {"type": "long-unsigned", "value": code},
-            {"type": "octet-string", "value": dlms_date_time(when).to_bytes().hex().upper()},
+            dlms_stamp(when),
             {"type": "octet-string", "value": described.hex().upper()},
         ])
         return self.alert(FUTURE_DATED_DLMS_ALERT, tree, now)

@@ -40,7 +40,13 @@ from gfi.codecs.gbcs.message import Cra, GbcsFrame, OtherInformation
 from gfi.codecs.security.gbcs import encrypt_block
 from gfi.emulators.cosem import CosemServer
 from gfi.emulators.cosem.values import gbcs_seconds
-from gfi.emulators.device import GbcsDevice, Outgoing, dlms_date_time, gbz_time, notification
+from gfi.emulators.device import (
+    GbcsDevice,
+    Outgoing,
+    dlms_stamp,
+    gbz_time,
+    notification,
+)
 from gfi.emulators.node import Event, Type1Node
 from gfi.emulators.zcl_endpoint import TO_CLIENT, ZclCommand, ZclEndpoint
 from gfi.emulators.zse import GbzServer
@@ -95,10 +101,6 @@ WAIT_FOR_UPGRADE_COMMAND = 0xFFFFFFFF
 
 def _octets(value: str) -> dict[str, Any]:
     return {"type": "octet-string", "value": value}
-
-
-def _stamp(when: dt.datetime) -> dict[str, Any]:
-    return _octets(dlms_date_time(when).to_bytes().hex().upper())
 
 
 def _calendar_matches(date: bytes, day: dt.date) -> bool:
@@ -176,7 +178,7 @@ class BillingPush:
         sealed = "3100000000" + ciphertext.hex().upper() + tag.hex().upper()
         tree = notification(counter, [{"type": "long-unsigned",
                                        "value": BILLING_DATA_LOG_UPDATED},
-                                      _stamp(when), parameters, _octets(sealed)])
+                                      dlms_stamp(when), parameters, _octets(sealed)])
         return device.alert(ECS68, tree, now, recipient=recipient,
                             summary=f"ECS68 billing data log of {when.isoformat()}")
 
@@ -226,7 +228,7 @@ class SupplyOutage:
             return None
         tree = notification(device.alert_counter + 1, [
             {"type": "long-unsigned", "value": OUTAGE_RESTORED_3_MIN},
-            _stamp(at), _stamp(lost), _stamp(at)])
+            dlms_stamp(at), dlms_stamp(lost), dlms_stamp(at)])
         return device.alert(ECS80, tree, at, summary=f"ECS80 supply restored after {at - lost}")
 
     def state(self) -> dict[str, Any]:
@@ -475,7 +477,7 @@ class OtaClient:
                 "component_count": 1, "alert_code": code, "timestamp": gbz_time(now),
                 "manufacturer_image_hash": image_hash}, now)
         return device.alert(FDRA_DLMS, notification(device.alert_counter + 1, [
-            {"type": "long-unsigned", "value": code}, _stamp(now), _octets(image_hash)]), now)
+            {"type": "long-unsigned", "value": code}, dlms_stamp(now), _octets(image_hash)]), now)
 
 
 async def receive_firmware(node: Type1Node, client: OtaClient, *, gbz: bool) -> None:
@@ -507,5 +509,5 @@ def sub_ghz_configuration_tree(device: GbcsDevice, configuration: dict[str, Any]
                                now: dt.datetime) -> dict[str, Any]:
     """DBCH09 (0x0113, §2.2): the CHF's sub-GHz configuration, now changed."""
     return notification(device.alert_counter + 1, [
-        {"type": "long-unsigned", "value": SUB_GHZ_CONFIGURATION_CHANGED}, _stamp(now),
+        {"type": "long-unsigned", "value": SUB_GHZ_CONFIGURATION_CHANGED}, dlms_stamp(now),
         configuration])

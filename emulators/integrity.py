@@ -31,7 +31,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from gfi.codecs.gbcs.catalogue import METER_INTEGRITY_CODES
-from gfi.emulators.device import GbcsDevice, Outgoing, dlms_date_time, gbz_time, notification
+from gfi.emulators.device import (
+    GbcsDevice,
+    Outgoing,
+    dlms_stamp,
+    gbz_time,
+    notification,
+)
 from gfi.errors import UsageError
 
 logger = logging.getLogger(__name__)
@@ -112,7 +118,7 @@ class SelfCheck:
                 "timestamp": gbz_time(now), "integrity_code": code}, now, summary=summary)
         return device.alert(MIIWA_DLMS, notification(device.alert_counter + 1, [
             {"type": "long-unsigned", "value": METER_INTEGRITY_ISSUE},
-            {"type": "octet-string", "value": dlms_date_time(now).to_bytes().hex().upper()},
+            dlms_stamp(now),
             {"type": "octet-string", "value": f"{code:04X}"}]), now, summary=summary)
 
     def state(self) -> dict[str, Any]:
