@@ -38,6 +38,7 @@ from typing import Any
 from gfi.codecs.dlms import encode_data
 from gfi.codecs.gbcs.message import Cra, GbcsFrame, OtherInformation
 from gfi.codecs.security.gbcs import encrypt_block
+from gfi.emulators.asn1_model import generalized_time
 from gfi.emulators.cosem import CosemServer
 from gfi.emulators.cosem.values import gbcs_seconds
 from gfi.emulators.device import (
@@ -71,7 +72,6 @@ BILLING_CALENDAR, BILLING_DATA_LOG = "0-0:15.0.0.255", "0-0:98.1.0.255"
 SUB_GHZ_CONFIGURATION = "0-0:94.44.10.0"
 #: How far back a billing calendar is searched when time jumps (as the GSME's metering).
 MAX_LOOKBACK = dt.timedelta(days=400)
-GENERALIZED_TIME = "%Y%m%d%H%M%SZ"
 
 #: OTA Upgrade cluster and commands (ZCL 07-5123 §11.13).
 OTA_UPGRADE = 0x0019
@@ -386,7 +386,7 @@ def firmware_transfer_tree(transfer: Transfer, now: dt.datetime) -> dict[str, An
     code = 0 if transfer.success else 1 if transfer.status == "invalid_image" else 3
     return {"schema": "CCS08.alert",
             "alert_code": TRANSFER_SUCCESS if transfer.success else TRANSFER_FAIL,
-            "execution_date_time": now.astimezone(dt.UTC).strftime(GENERALIZED_TIME),
+            "execution_date_time": generalized_time(now),
             "entity_id": transfer.device, "firmware_version": transfer.image.version,
             "response_code": code}
 
@@ -500,7 +500,7 @@ async def receive_firmware(node: Type1Node, client: OtaClient, *, gbz: bool) -> 
 def gpf_device_log_tree(joined: Mapping[str, int], now: dt.datetime) -> dict[str, Any]:
     """GCS62 (0x00B2, §2.4): the GPF device log, for backup, when it changed."""
     return {"schema": "GCS62.alert", "alert_code": GPF_DEVICE_LOG_CHANGED,
-            "backup_date_time": now.astimezone(dt.UTC).strftime(GENERALIZED_TIME),
+            "backup_date_time": generalized_time(now),
             "device_log_entries": [{"device_id": eui, "device_type": kind}
                                    for eui, kind in sorted(joined.items())]}
 

@@ -46,9 +46,9 @@ from gfi.codecs.gbcs.utrn import decode_utrn
 from gfi.codecs.security.gbcs import SecurityContext, Verdict
 from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage, normalise_entity
 from gfi.codecs.zcl.types import is_success
+from gfi.emulators.asn1_model import generalized_time
 from gfi.emulators.device import Outgoing, gbz_time
 from gfi.emulators.events import (
-    GENERALIZED_TIME,
     IMAGE_NOTIFY,
     IMAGE_TYPES,
     MANUFACTURER_CODE,
@@ -405,7 +405,7 @@ class PpmidNode(Type1Node):
         now = self.now()
         return self.gbcs.alert(CS09, {
             "schema": "CS09.alert", "alert_code": READ_FIRMWARE_VERSION_ALERT,
-            "execution_date_time": now.astimezone(dt.UTC).strftime(GENERALIZED_TIME),
+            "execution_date_time": generalized_time(now),
             "firmware_version": self.asn1.firmware_version,
             "activate_image": IMAGE_APPLIED if image.verified else IMAGE_REJECTED}, now,
             summary=f"CS09 firmware version {self.asn1.firmware_version}")

@@ -48,6 +48,7 @@ from gfi.codecs.gbcs.message import Cra, GbcsFrame, decode_frame
 from gfi.codecs.security.gbcs import SecurityContext, apply_mac, apply_signature
 from gfi.codecs.security.gbcs import Verdict as SecurityVerdict
 from gfi.codecs.security.keystore import InMemoryKeyStore, KeyEntry, KeyUsage
+from gfi.emulators.asn1_model import generalized_time
 from gfi.emulators.comms_hub import CommsHub
 from gfi.emulators.cosem.values import NOW_OCTETS, datetime_octets
 from gfi.emulators.device import HardwareFault, dlms_date_time
@@ -118,6 +119,7 @@ __all__ = [
     "dlms_invoke_id",
     "encode_dlms_payload",
     "encode_payload",
+    "generalized_time",
     "run_usecase",
     "usecase",
 ]

@@ -53,6 +53,7 @@ from gfi.api import (
     dlms_invoke_id,
     encode_dlms_payload,
     encode_payload,
+    generalized_time,
     usecase,
 )
 from gfi.usecases import catalogue
@@ -62,7 +63,6 @@ from gfi.usecases.params import parameters, payload_shape, payload_tree
 
 #: How far ahead of the device clock a future-dated command is set to run.
 LEAD = dt.timedelta(hours=1)
-GENERALIZED_TIME = "%Y%m%d%H%M%SZ"
 
 
 # ----------------------------------------------------------------------------
@@ -496,7 +496,7 @@ async def cs06_alert(s: Session, timeout: float = 5.0) -> None:
         return encode_payload(PayloadFamily.ASN1, {
             "schema": "CS06.command", "manufacturer_image_hash": image.image_hash,
             "originator_counter": counter,
-            "execution_date_time": when.strftime(GENERALIZED_TIME)})
+            "execution_date_time": generalized_time(when)})
 
     r = await s.send(0x0012, to="ESME", payload=payload)
     s.check((r.payload or {}).get("schema") == "CS06.response.accepted",
@@ -565,7 +565,7 @@ async def cs02b_alert(s: Session, timeout: float = 5.0) -> None:
     defn = catalogue.get("CS02bNOByNO")
     variant = defn.variant("SUCCESS")
     when = s.premises.now() + LEAD
-    tree = payload_tree(defn, variant) | {"execution_date_time": when.strftime(GENERALIZED_TIME)}
+    tree = payload_tree(defn, variant) | {"execution_date_time": generalized_time(when)}
     r = await s.send(defn.message_code, to="ESME", payload=encode_payload(defn.family, tree),
                      originator=variant.originator)
     s.check((r.payload or {}).get("execution_outcome") is None,
