@@ -57,7 +57,7 @@ from gfi.api import (
     usecase,
 )
 from gfi.usecases import catalogue
-from gfi.usecases.library import device_of, future_overrides
+from gfi.usecases.library import device_of, time_overrides
 from gfi.usecases.negatives import COMMANDS
 from gfi.usecases.params import parameters, payload_shape, payload_tree
 
@@ -289,7 +289,7 @@ async def future_dated(s: Session, uc: str, variant: str) -> tuple[int, dt.datet
     defn = catalogue.get(uc)
     v = defn.variant(variant)
     when = s.premises.now() + LEAD
-    overrides = future_overrides(defn, v, when)
+    overrides = time_overrides(defn, v, when, future_only=True)
     dlms = "invoke_id" in parameters(defn, v)
 
     def payload(counter: int) -> bytes:

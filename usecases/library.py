@@ -108,24 +108,17 @@ def _moment(param: Param) -> dt.datetime | None:
     return None
 
 
-def future_overrides(defn: UseCaseDef, variant: VariantDef, when: dt.datetime
-                     ) -> dict[str, dt.datetime]:
-    """Every execution time the variant sets in the future, moved to ``when``."""
+def time_overrides(defn: UseCaseDef, variant: VariantDef, when: dt.datetime, *,
+                   future_only: bool = False) -> dict[str, dt.datetime]:
+    """Every time the variant names (a log period, a snapshot range — or with
+    ``future_only`` only its execution times, those set in the future), moved to ``when``."""
     out = {}
     for name, param in parameters(defn, variant).items():
         if param.type == "datetime" and param.alias_of is None:
             moment = _moment(param)
-            if moment is not None and moment >= FUTURE:
+            if moment is not None and (not future_only or moment >= FUTURE):
                 out[name] = when
     return out
-
-
-def period_overrides(defn: UseCaseDef, variant: VariantDef, when: dt.datetime
-                     ) -> dict[str, dt.datetime]:
-    """Every time the variant names (a log period, a snapshot range), moved to ``when``."""
-    return {name: when for name, param in parameters(defn, variant).items()
-            if param.type == "datetime" and param.alias_of is None and
-            _moment(param) is not None}
 
 
 def _header(s: Session, defn: UseCaseDef, variant: VariantDef) -> dict[str, Any]:
@@ -226,18 +219,21 @@ async def run_variant(s: Session, defn: UseCaseDef, variant_name: str,
     execution = variant.header.get("execution")
     when = s.premises.now() + LEAD
     if execution == "future-dated":
-        overrides = future_overrides(defn, variant, when) | overrides
+        overrides = time_overrides(defn, variant, when, future_only=True) | overrides
     if "NOT_FOUND" in variant.name:  # a period the device holds nothing for
-        overrides = period_overrides(defn, variant, s.premises.now() + dt.timedelta(days=1)) \
+        overrides = time_overrides(defn, variant, s.premises.now() + dt.timedelta(days=1)) \
             | overrides
     # credential commands: the premises' new credentials instead of the placeholders
     creds = credentials.credentials_for(s.premises, defn, variant, device)
     if creds is not None:
         overrides = creds.overrides | overrides
 
+    built: dict[str, Any] = {}  # the command's tree, for the meaning check
+
     def payload(counter: int) -> bytes:
         values = _exchange_values(defn, variant, counter, originator, recipient) | overrides
-        return encode_payload(defn.family, payload_tree(defn, variant, **values))
+        built["tree"] = payload_tree(defn, variant, **values)
+        return encode_payload(defn.family, built["tree"])
 
     fault = rtds_fault(defn, variant)
     if fault is not None:
@@ -249,18 +245,16 @@ async def run_variant(s: Session, defn: UseCaseDef, variant_name: str,
                           variant.response, strict_not_found="NOT_FOUND" in variant.name)
         s.check(not differs, "the response says what the RTDS response of "
                              f"{variant.name} says" + (f": {differs}" if differs else ""))
-    if variant.response is None and response.payload is not None and \
+    failed = failures(defn.family, response.payload) if response.payload is not None \
+        else None
+    if variant.response is None and failed is not None and \
             not any(w in variant.name for w in ("ERROR", "NOT_FOUND")):
-        failed = failures(defn.family, response.payload)
         s.check(not failed, "the device reports success (no RTDS response to compare with)"
                 + (f": {'; '.join(failed[:3])}" if failed else ""))
-    if creds is not None and response.payload is not None and \
-            not failures(defn.family, response.payload):
+    if creds is not None and failed == []:
         credentials.adopt(s.premises, creds)
     if execution in (None, "immediate") and response.payload is not None:
-        check_meaning(s, defn, device, payload_tree(defn, variant, **(
-            _exchange_values(defn, variant, response.frame.counter if response.frame else 0,
-                             originator, recipient) | overrides)), response.payload)
+        check_meaning(s, defn, device, built["tree"], response.payload)
     if execution == "future-dated" and variant.expects_alerts:
         await s.advance_to(when + dt.timedelta(minutes=1))
         for code in sorted(set(variant.expects_alerts)):
