@@ -47,7 +47,6 @@ from gfi.api import (
     PremisesIds,
     SecurityVerdict,
     Session,
-    UseCaseFailure,
     alert_code_of,
     dlms_date_time,
     dlms_invoke_id,
@@ -236,10 +235,10 @@ async def check_alert(s: Session, uc: str, message_code: int, alert_code: int, *
                       variant: str = "") -> DecodedMessage:
     """Await the alert and check it (module docstring); the verified alert."""
     what = f"{uc} (alert 0x{message_code:04X}, alert code 0x{alert_code:04X})"
-    try:
-        dm = await s.expect_alert(message_code, alert_code=alert_code, originator=device,
-                                  timeout=timeout)
-    except UseCaseFailure:
+    try:  # only the wait: a bad alert that did come fails its own check below
+        dm = await s.head.expect_alert(message_code, alert_code=alert_code,
+                                       originator=s.id(device), timeout=timeout)
+    except TimeoutError:
         other = sorted({f"0x{alert_code_of(a) or 0:04X}" for a in s.head.unclaimed_alerts
                         if isinstance(a.frame, GbcsFrame) and a.frame.message_code ==
                         message_code and a.frame.originator == s.id(device)})
@@ -247,6 +246,7 @@ async def check_alert(s: Session, uc: str, message_code: int, alert_code: int, *
                 + (f" (it raised 0x{message_code:04X} with alert code {', '.join(other)})"
                    if other else ": no such alert"))
         raise  # unreachable: the check failed
+    s.expect_response(dm, "alert")
     frame = dm.frame
     assert isinstance(frame, GbcsFrame)
     s.check(frame.cra is Cra.ALERT and frame.message_code == message_code and
