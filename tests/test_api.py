@@ -5,8 +5,6 @@ and received recorded as a step with its verdicts."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from gfi.api import Registry, Session, run_usecase, usecase
@@ -15,7 +13,6 @@ from gfi.errors import GfiError
 from gfi.premises import Premises
 from gfi.results import Verdict
 
-NOW = dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)
 registry = Registry()
 
 

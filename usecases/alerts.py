@@ -48,6 +48,7 @@ from gfi.api import (
     SecurityVerdict,
     Session,
     alert_code_of,
+    build,
     dlms_date_time,
     dlms_invoke_id,
     encode_dlms_payload,
@@ -492,13 +493,8 @@ async def cs06_alert(s: Session, timeout: float = 5.0) -> None:
     await s.expect_alert(0x00CE, originator="ESME", timeout=timeout)
     when = s.premises.now() + LEAD
 
-    def payload(counter: int) -> bytes:
-        return encode_payload(PayloadFamily.ASN1, {
-            "schema": "CS06.command", "manufacturer_image_hash": image.image_hash,
-            "originator_counter": counter,
-            "execution_date_time": generalized_time(when)})
-
-    r = await s.send(0x0012, to="ESME", payload=payload)
+    r = await s.send(0x0012, to="ESME", payload=lambda counter: build.cs06_payload(
+        bytes.fromhex(image.image_hash), counter, generalized_time(when)))
     s.check((r.payload or {}).get("schema") == "CS06.response.accepted",
             "the ESME accepts the future-dated activation")
     await s.advance_to(when + dt.timedelta(minutes=1))

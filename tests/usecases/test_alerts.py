@@ -6,7 +6,6 @@ and a device that does not raise the alert, or raises it wrongly, fails it by na
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -25,7 +24,6 @@ from gfi.usecases import alerts, alerts_device, alerts_hub
 from gfi.usecases.catalogue import use_cases
 from tests.conftest import RTDS_VECTORS, rtds_bytes, run_on
 
-START = dt.datetime(2015, 1, 1, 12, tzinfo=dt.UTC)
 ALERT_USE_CASES = {uc.id: uc for uc in REGISTRY.usecases.values()
                    if uc.function.__module__ in (alerts.__name__, alerts_hub.__name__,
                                                  alerts_device.__name__)}

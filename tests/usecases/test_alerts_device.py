@@ -6,8 +6,6 @@ not report its controls, fails them by name."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from gfi.api import REGISTRY
@@ -20,7 +18,6 @@ from gfi.results import Verdict
 from gfi.usecases import alerts, alerts_device
 from tests.conftest import run_on
 
-START = dt.datetime(2015, 1, 1, 12, tzinfo=dt.UTC)
 USE_CASES = {uc.id: uc for uc in REGISTRY.usecases.values()
              if uc.function.__module__ == alerts_device.__name__}
 RUNS = [(uc_id, variant) for uc_id, uc in sorted(USE_CASES.items()) for variant in uc.variants]

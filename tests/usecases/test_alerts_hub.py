@@ -5,7 +5,6 @@ bench's conditions the CHF raises no such alert, so the Use Case fails by name."
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -20,7 +19,6 @@ from gfi.results import Verdict
 from gfi.usecases import alerts, alerts_hub
 from tests.conftest import RTDS_VECTORS, rtds_bytes, run_on
 
-START = dt.datetime(2015, 1, 1, 12, tzinfo=dt.UTC)
 HUB_USE_CASES = {uc.id: uc for uc in REGISTRY.usecases.values()
                  if uc.function.__module__ == alerts_hub.__name__}
 CODES = {"DBCH06": 0x0110, "DBCH07": 0x0111, "DBCH08": 0x0112, "DBCH10": 0x0114,

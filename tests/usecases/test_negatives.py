@@ -4,8 +4,6 @@ fail, naming what went wrong, against a device that does not."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 import gfi.usecases.negatives  # noqa: F401  (registers the Use Cases)
@@ -14,7 +12,6 @@ from gfi.emulators.device import GbcsDevice
 from gfi.premises import Premises
 from gfi.results import Verdict
 
-NOW = dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)
 NEGATIVES = sorted(u for u in REGISTRY.usecases if u.startswith("NEG-"))
 
 

@@ -82,6 +82,7 @@ from gfi.codecs.gbcs.catalogue import (
     DeviceType,
     MessageCodeInfo,
     PayloadFamily,
+    obis_text,
 )
 from gfi.codecs.gbcs.decoder import decode_message, encode_payload
 from gfi.codecs.gbcs.frame import CRA_COMMAND
@@ -654,7 +655,7 @@ def _protected_read(key: SpecKey, banks: Banks, decl: ObjectDecl,
         buffer = (class_id, attribute_id) == (7, 2)
         entries.append({"type": "structure", "value": [
             *copy.deepcopy(obj["value"]), copy.deepcopy(date_range if buffer else no_restriction)]})
-        described.append(f"{class_id}/{_obis_text(ln)}/{attribute_id}"
+        described.append(f"{class_id}/{obis_text(bytes.fromhex(ln))}/{attribute_id}"
                          + (" restricted to a date range" if buffer else ""))
     tree["value"][0]["value"] = entries
     if entries:
@@ -676,11 +677,6 @@ def _protected_read(key: SpecKey, banks: Banks, decl: ObjectDecl,
                  "counter 0; the runtime sets transaction id, originator and recipient per "
                  "exchange (protection_* parameters)")
     return tree, notes
-
-
-def _obis_text(hex_ln: str) -> str:
-    raw = bytes.fromhex(hex_ln)
-    return f"{raw[0]}-{raw[1]}:{raw[2]}.{raw[3]}.{raw[4]}.{raw[5]}"
 
 
 def build_dlms(specs: list[str], banks: Banks, model: Profile | None = None
