@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from gfi.codecs.dlms import dlms_invoke_id, encode_dlms_payload
+from gfi.codecs.gbcs import build
 from gfi.codecs.gbcs.catalogue import DeviceType
 from gfi.codecs.gbcs.utrn import make_utrn
 from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage, parse_dccboxed_keystore
 from gfi.codecs.security.primitives import ecdh
-from gfi.emulators.comms_hub import DEVICE_LOG, CommsHub
+from gfi.emulators.comms_hub import CommsHub
 from gfi.emulators.device import GbcsDevice
 from gfi.emulators.display import Cad, Display
 from gfi.emulators.esme import Esme
@@ -270,19 +270,9 @@ class Premises:
     async def add_to_device_log(self, name: str) -> None:
         """CCS01 from the ACB on behalf of the supplier (the CHF answers and raises CS14)."""
         ident = self.identities[name]
-
-        def payload(counter: int) -> bytes:
-            return encode_dlms_payload({
-                "apdu": "access-request", "invoke_id": dlms_invoke_id(counter),
-                "date_time": "",
-                "specs": [{"choice": "action", "descriptor": {
-                    "class_id": 104, "obis": DEVICE_LOG, "method_id": 1}}],
-                "data": [{"type": "structure", "value": [
-                    {"type": "octet-string", "value": ident.eui64},
-                    {"type": "octet-string", "value": ident.install_code.hex().upper()}]}]})
-
         response = await self.head.send(self.head.command(
-            0x0001, originator=ACB, recipient=self.chf_id, payload=payload,
+            0x0001, originator=ACB, recipient=self.chf_id,
+            payload=lambda c: build.ccs01_payload(c, ident.eui64, ident.install_code),
             supplementary_remote_party_id=SUPPLIER,
             supplementary_remote_party_counter=self.head.next_counter(SUPPLIER)))
         assert response is not None and response.payload is not None

@@ -276,6 +276,13 @@ def alert_items(dm: DecodedMessage) -> list[dict[str, Any]]:
     return list(((dm.payload or {}).get("body") or {}).get("value", []))
 
 
+def newcomer_of(s: Session) -> tuple[str, bytes]:
+    """A device not yet on the premises (a second IHD) and its install code (16 bytes, its
+    label's) — for CCS01 to add."""
+    newcomer = PremisesIds(s.premises.n).device(0xD)
+    return newcomer, bytes.fromhex(newcomer)[::-1] * 2
+
+
 def title_of(uc: str) -> str:
     """The catalogue title of Use Case ``uc``."""
     return catalogue.get(uc).title
@@ -331,19 +338,9 @@ def _month_after(moment: dt.datetime) -> dt.datetime:
 async def cs14(s: Session, timeout: float = 5.0) -> None:
     """CCS01 adds a second IHD to the CHF device log; the CHF raises CS14 with the log."""
     await set_aside(s, 0x0018)
-    newcomer = PremisesIds(s.premises.n).device(0xD)
-    install_code = bytes.fromhex(newcomer)[::-1].hex().upper() * 2  # 16 bytes, its label's
-
-    def payload(counter: int) -> bytes:
-        return encode_dlms_payload({
-            "apdu": "access-request", "invoke_id": dlms_invoke_id(counter), "date_time": "",
-            "specs": [{"choice": "action", "descriptor": {
-                "class_id": 104, "obis": "0-0:30.3.0.255", "method_id": 1}}],
-            "data": [{"type": "structure", "value": [
-                {"type": "octet-string", "value": newcomer},
-                {"type": "octet-string", "value": install_code}]}]})
-
-    await s.send(0x0001, to="CHF", payload=payload, originator=ACB,
+    newcomer, install_code = newcomer_of(s)
+    await s.send(0x0001, to="CHF", originator=ACB,
+                 payload=lambda c: build.ccs01_payload(c, newcomer, install_code),
                  supplementary_remote_party_id=SUPPLIER,
                  supplementary_remote_party_counter=s.head.next_counter(SUPPLIER))
     dm = await check_alert(s, "CS14", 0x0018, 0x8F12, device="CHF", recipient=ACB,

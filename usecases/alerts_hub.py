@@ -18,6 +18,7 @@ The conditions stay on the premises; a campaign runs each Use Case on a fresh on
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from gfi.api import (
@@ -26,15 +27,15 @@ from gfi.api import (
     Channel,
     CommsHub,
     DecodedMessage,
-    PremisesIds,
     ScanOutcome,
     Session,
+    build,
     dlms_invoke_id,
     encode_dlms_payload,
     usecase,
 )
 from gfi.usecases import catalogue
-from gfi.usecases.alerts import alert_items, check_alert, set_aside, title_of
+from gfi.usecases.alerts import alert_items, check_alert, newcomer_of, set_aside, title_of
 from gfi.usecases.negatives import COMMANDS
 from gfi.usecases.params import payload_tree
 
@@ -50,12 +51,10 @@ def _hub(s: Session) -> CommsHub:
     return hub
 
 
-async def _to_chf(s: Session, message_code: int, tree: dict[str, Any]) -> DecodedMessage:
+async def _to_chf(s: Session, message_code: int,
+                  payload: Callable[[int], bytes]) -> DecodedMessage:
     """A DLMS command to the CHF from the ACB on the supplier's behalf (as RTDS DBCH01-05,
     CCS01 send them)."""
-    def payload(counter: int) -> bytes:
-        return encode_dlms_payload(tree | {"invoke_id": dlms_invoke_id(counter)})
-
     r = await s.send(message_code, to="CHF", payload=payload, originator=ACB,
                      supplementary_remote_party_id=SUPPLIER,
                      supplementary_remote_party_counter=s.head.next_counter(SUPPLIER))
@@ -68,7 +67,9 @@ async def _to_chf(s: Session, message_code: int, tree: dict[str, Any]) -> Decode
 async def _library(s: Session, uc: str) -> DecodedMessage:
     """Catalogue entry ``uc``'s RTDS SUCCESS command, to the CHF."""
     defn = catalogue.get(uc)
-    return await _to_chf(s, defn.message_code, payload_tree(defn, defn.variant("SUCCESS")))
+    tree = payload_tree(defn, defn.variant("SUCCESS"))
+    return await _to_chf(s, defn.message_code, lambda counter: encode_dlms_payload(
+        tree | {"invoke_id": dlms_invoke_id(counter)}))
 
 
 async def operating_channel(s: Session) -> Channel:
@@ -155,17 +156,10 @@ async def dbch11(s: Session, timeout: float = 5.0, capacity: int = 1) -> None:
         if len(hub.sub_ghz.devices) >= capacity:
             break
         s.check(await hub.use_sub_ghz(s.id(name)), f"the {name} takes a sub-GHz slot")
-    newcomer = PremisesIds(s.premises.n).device(0xD)
+    newcomer, install_code = newcomer_of(s)
     hub.sub_ghz.designate(newcomer)
     s.log(f"bench: {capacity} sub-GHz slot(s), all taken; {newcomer} is on the sub-GHz band")
-    install_code = bytes.fromhex(newcomer)[::-1].hex().upper() * 2
-    await _to_chf(s, CCS01, {
-        "apdu": "access-request", "date_time": "",
-        "specs": [{"choice": "action", "descriptor": {
-            "class_id": 104, "obis": "0-0:30.3.0.255", "method_id": 1}}],
-        "data": [{"type": "structure", "value": [
-            {"type": "octet-string", "value": newcomer},
-            {"type": "octet-string", "value": install_code}]}]})
+    await _to_chf(s, CCS01, lambda c: build.ccs01_payload(c, newcomer, install_code))
     dm = await check_alert(s, "DBCH11", 0x0115, 0x8F2D, device="CHF", recipient=ACB,
                            timeout=timeout)
     named = alert_items(dm)[2]["value"]

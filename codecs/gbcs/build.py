@@ -199,6 +199,19 @@ def ecs22b_payload(counter: int, originator: str, recipient: str, start: datetim
                            ECS22B_ATTRIBUTES, date_range_restriction(start, end))
 
 
+def ccs01_payload(counter: int, device_id: str, install_code: bytes) -> bytes:
+    """CCS01 Add device to CHF device log: Register Device (class 104 method 1) with the
+    device's EUI-64 and install code."""
+    return _dlms({
+        "apdu": "access-request", "invoke_id": _invoke_id(counter), "date_time": "",
+        "specs": [{"choice": "action",
+                   "descriptor": {"class_id": 104, "obis": "0-0:30.3.0.255", "method_id": 1}}],
+        "data": [{"type": "structure", "value": [
+            {"type": "octet-string", "value": device_id.upper()},
+            {"type": "octet-string", "value": install_code.hex().upper()}]}],
+    })
+
+
 def ccs02_payload(counter: int, device_id: str) -> bytes:
     """CCS02 Remove device from CHF device log: Unregister Device (class 104 method 2)."""
     return _dlms({

@@ -128,3 +128,15 @@ def test_ecs22b_range_bounds_are_checked() -> None:
     local = dt.datetime(2026, 1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     assert build.date_range_restriction(local, local)["value"][1]["value"][0]["value"] == \
         "07EA0101FF000000008000FF"
+
+
+def test_ccs01_registers_the_device_with_its_install_code() -> None:
+    from gfi.codecs.dlms import decode_dlms_payload
+
+    tree = decode_dlms_payload(build.ccs01_payload(7, "00db1234567890ad", bytes(range(16))))
+    (spec,) = tree["specs"]
+    assert (spec["choice"], spec["descriptor"]["class_id"], spec["descriptor"]["obis"],
+            spec["descriptor"]["method_id"]) == ("action", 104, "0-0:30.3.0.255", 1)
+    assert tree["invoke_id_counter"] == 7
+    assert [item["value"] for item in tree["data"][0]["value"]] == [
+        "00DB1234567890AD", bytes(range(16)).hex().upper()]
