@@ -58,7 +58,7 @@ from gfi.api import (
 )
 from gfi.usecases import catalogue
 from gfi.usecases.library import device_of, time_overrides
-from gfi.usecases.negatives import COMMANDS
+from gfi.usecases.negatives import with_bad_mac
 from gfi.usecases.params import parameters, payload_shape, payload_tree
 
 #: How far ahead of the device clock a future-dated command is set to run.
@@ -581,11 +581,7 @@ async def gca(s: Session, variant: str = "GSME", timeout: float = 5.0) -> None:
     """A command whose MAC does not verify: the device refuses it with the Generic Critical
     Alert (8F53 authentication failure) to the command's originator."""
     await set_aside(s, 0x1000)
-    code, payload = COMMANDS[variant]
-    data = bytearray(s.head.command(code, originator=s.originator, recipient=s.id(variant),
-                                    payload=payload).to_bytes())
-    data[-1] ^= 0x01  # the last byte of the 12-byte MAC
-    await s.send_frame(bytes(data), to=variant, expect_response=False)
+    await s.send_frame(with_bad_mac(s, variant), to=variant, expect_response=False)
     await check_alert(s, "GCA", 0x1000, 0x8F53, device=variant, recipient=s.originator,
                       timeout=timeout, variant=variant)
 

@@ -36,7 +36,7 @@ from gfi.api import (
 )
 from gfi.usecases import catalogue
 from gfi.usecases.alerts import alert_items, check_alert, newcomer_of, set_aside, title_of
-from gfi.usecases.negatives import COMMANDS
+from gfi.usecases.negatives import COMMANDS, command_to
 from gfi.usecases.params import payload_tree
 
 DBCH01, DBCH05, CCS01 = 0x010A, 0x010E, 0x0001
@@ -222,8 +222,7 @@ async def dbch10(s: Session, timeout: float = 5.0, device: str = "ESME",
     await set_aside(s, 0x0114)
     await _on_sub_ghz(s, device)
     _exhaust(s, device, dt.timedelta(milliseconds=headroom_ms), to_limit=False)
-    code, payload = COMMANDS[device]
-    frame = s.head.command(code, originator=SUPPLIER, recipient=s.id(device), payload=payload)
+    frame = command_to(s, device, SUPPLIER)
     await s.send_frame(frame, expect_response=False)
     dm = await check_alert(s, "DBCH10", 0x0114, 0x8F2C, device="CHF", recipient=ACB,
                            timeout=timeout)

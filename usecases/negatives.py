@@ -73,10 +73,19 @@ COMMANDS: dict[str, tuple[int, Callable[[int], bytes]]] = {
 }
 
 
-def _command(s: Session, variant: str, originator: str | None = None) -> GbcsFrame:
+def command_to(s: Session, variant: str, originator: str | None = None) -> GbcsFrame:
+    """The ordinary command of :data:`COMMANDS` for ``variant``, protected by
+    ``originator`` (the session's by default)."""
     code, payload = COMMANDS[variant]
     return s.head.command(code, originator=originator or s.originator,
                           recipient=s.id(variant), payload=payload)
+
+
+def with_bad_mac(s: Session, variant: str) -> bytes:
+    """That command with the last byte of its 12-byte MAC flipped."""
+    data = bytearray(command_to(s, variant).to_bytes())
+    data[-1] ^= 0x01
+    return bytes(data)
 
 
 def _state(s: Session, variant: str) -> dict[str, Any]:
@@ -116,16 +125,14 @@ async def _refused(s: Session, variant: str, frame: GbcsFrame | bytes, alert_cod
 @usecase("NEG-BAD-MAC", "A command whose MAC does not verify is refused (0x8F53)",
          devices=VARIANTS, tags=["negative", "security"], variants=VARIANTS)
 async def bad_mac(s: Session, variant: str = "ESME") -> None:
-    data = bytearray(_command(s, variant).to_bytes())
-    data[-1] ^= 0x01  # the last byte of the 12-byte MAC
-    await _refused(s, variant, bytes(data), AUTHENTICATION_FAILURE, "a bad MAC")
+    await _refused(s, variant, with_bad_mac(s, variant), AUTHENTICATION_FAILURE, "a bad MAC")
 
 
 @usecase("NEG-BAD-SIGNATURE", "A critical command whose signature does not verify is "
          "refused (0x8F53)", devices=VARIANTS, tags=["negative", "security"],
          variants=VARIANTS)
 async def bad_signature(s: Session, variant: str = "ESME") -> None:
-    frame = _command(s, variant)
+    frame = command_to(s, variant)
     s.check(bool(frame.signature), "the command is critical (signed)")
     signature = bytearray(frame.signature or b"")
     signature[0] ^= 0x01
@@ -137,7 +144,7 @@ async def bad_signature(s: Session, variant: str = "ESME") -> None:
          "(0x8F53) and runs once", devices=VARIANTS, tags=["negative", "security"],
          variants=VARIANTS)
 async def replay(s: Session, variant: str = "ESME") -> None:
-    frame = _command(s, variant)
+    frame = command_to(s, variant)
     first = await s.send_frame(frame, to=variant)
     s.check(first is not None, "the original command gets its response")
     await _refused(s, variant, frame.to_bytes(), AUTHENTICATION_FAILURE, "a replayed counter")
@@ -168,7 +175,7 @@ async def wrong_recipient(s: Session, variant: str = "ESME") -> None:
     """A faulty Comms Hub delivers the other meter's command to this one (the tunnel is the
     only way to put it there)."""
     other = "GSME" if variant == "ESME" else "ESME"
-    frame = _command(s, other)
+    frame = command_to(s, other)
     hub = s.premises.hub
     assert hub is not None
     before = _state(s, variant)
