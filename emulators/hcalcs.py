@@ -69,6 +69,15 @@ from gfi.emulators.cosem import CosemServer
 from gfi.emulators.cosem.values import from_gbcs_seconds, gbcs_seconds
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.node import Clock, Event, EventSink, Type1Node, utc_now
+from gfi.emulators.zcl_endpoint import (
+    CLUSTER_SPECIFIC,
+    DEFAULT_RESPONSE,
+    PROFILE_WIDE,
+    READ_ATTRIBUTES,
+    READ_ATTRIBUTES_RESPONSE,
+    TO_CLIENT,
+    TO_SERVER,
+)
 from gfi.emulators.zse.attributes import AttributeStore, status_name
 from gfi.radio.base import HanFrame, Radio
 
@@ -111,13 +120,10 @@ START_RANDOMIZATION_MINUTES: Final = 0x0001
 DURATION_RANDOMIZATION_MINUTES: Final = 0x0002
 DEVICE_CLASS_VALUE: Final = 0x0003
 
-#: Profile-wide command ids (ZCL §2.5).
-READ_ATTRIBUTES: Final = 0x00
-READ_ATTRIBUTES_RESPONSE: Final = 0x01
+#: Profile-wide command ids (ZCL §2.5) zcl_endpoint does not name.
 WRITE_ATTRIBUTES: Final = 0x02
 WRITE_ATTRIBUTES_UNDIVIDED: Final = 0x03
 WRITE_ATTRIBUTES_RESPONSE: Final = 0x04
-DEFAULT_RESPONSE: Final = 0x0B
 
 #: DRLC command ids (D.2.2.3, D.2.3.3).
 LOAD_CONTROL_EVENT: Final = 0x00
@@ -128,12 +134,6 @@ REPORT_EVENT_STATUS: Final = 0x00
 #: How many history entries a switch keeps, and how many event ids the ESME remembers.
 HISTORY_LENGTH: Final = 100
 EVENTS_REMEMBERED: Final = 100
-
-#: Frame types and directions as the ZCL codec names them.
-PROFILE_WIDE: Final = "profile_wide"
-CLUSTER_SPECIFIC: Final = "cluster_specific"
-TO_SERVER: Final = "client_to_server"
-TO_CLIENT: Final = "server_to_client"
 
 #: Class and OBIS of the "ALCS/HCALCS n Switch" objects of the ESME model.
 SWITCH_CLASS: Final = 70
