@@ -211,6 +211,14 @@ def gbz_time(now: dt.datetime) -> int:
     return int((now - dt.datetime(2000, 1, 1, tzinfo=dt.UTC)).total_seconds())
 
 
+def device_keys(identity: DeviceIdentity, trust: InMemoryKeyStore) -> InMemoryKeyStore:
+    """A device's key store: a copy of what it trusts, with its own key pairs."""
+    keys = InMemoryKeyStore()
+    keys.merge(trust)
+    identity.publish(keys, private=True)
+    return keys
+
+
 class GbcsDevice:
     """One device's GBCS processing (see the module docstring)."""
 
@@ -221,10 +229,7 @@ class GbcsDevice:
         self.identity = identity
         self.models = models
         self.alert_recipient = alert_recipient
-        keys = InMemoryKeyStore()
-        keys.merge(trust)
-        identity.publish(keys, private=True)
-        self.security = SecurityContext(keys, acb=acb)
+        self.security = SecurityContext(device_keys(identity, trust), acb=acb)
         state = state or {}
         self.last_counters: dict[str, int] = dict(state.get("last_counters", {}))
         self.alert_counter: int = int(state.get("alert_counter", FIRST_ALERT_COUNTER))

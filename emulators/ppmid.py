@@ -47,7 +47,7 @@ from gfi.codecs.security.gbcs import SecurityContext, Verdict
 from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage, normalise_entity
 from gfi.codecs.zcl.types import is_success
 from gfi.emulators.asn1_model import generalized_time
-from gfi.emulators.device import Outgoing, gbz_time
+from gfi.emulators.device import Outgoing, device_keys, gbz_time
 from gfi.emulators.events import (
     IMAGE_NOTIFY,
     IMAGE_TYPES,
@@ -145,10 +145,7 @@ class Ppmid:
         if identity.ka_key is None:
             raise UsageError(f"PPMID {identity.eui64} has no KA key pair to MAC commands with")
         self.identity = identity
-        keys = InMemoryKeyStore()
-        keys.merge(trust)
-        identity.publish(keys, private=True)
-        self.security = SecurityContext(keys)
+        self.security = SecurityContext(device_keys(identity, trust))
         state = state or {}
         self.counter: int = int(state.get("counter", FIRST_COUNTER - 1))
         #: Outstanding commands by counter: {"message_code", "meter", "sent"}.
