@@ -29,20 +29,15 @@ from gfi.emulators.cosem import ESME_PROFILE, CosemServer
 from gfi.emulators.device import Outcome
 from gfi.emulators.esme_han import EsmeZse
 from gfi.emulators.events import (
-    IMAGE_NOTIFY,
-    IMAGE_TYPES,
-    MANUFACTURER_CODE,
-    OTA_UPGRADE,
     BillingPush,
-    OtaClient,
     SupplyOutage,
+    attach_ota_client,
     receive_firmware,
 )
 from gfi.emulators.hcalcs import DRLC_CLUSTER_ID, EsmeLoadControl
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.integrity import SelfCheck
 from gfi.emulators.node import Clock, Event, EventSink, Type1Node, saved_model, utc_now
-from gfi.emulators.zcl_endpoint import TO_CLIENT, ZclCommand
 from gfi.radio.base import HanFrame, Radio
 
 
@@ -76,10 +71,7 @@ class Esme(Type1Node):
         assert self.gbcs is not None
         self.gbcs.sources = [self.billing, self.integrity, self.apc]
         self.outage = SupplyOutage(state.get("outage"))
-        self.ota = OtaClient(manufacturer_code=MANUFACTURER_CODE, image_type=IMAGE_TYPES["ESME"],
-                             current_version=lambda: self.asn1.firmware_version,
-                             request=self._ota_request)
-        self.zcl.on_command(OTA_UPGRADE, IMAGE_NOTIFY, self._on_image_notify, direction=TO_CLIENT)
+        self.ota = attach_ota_client(self, "ESME", self.fetch_firmware)
 
     async def after_command(self, outcome: Outcome) -> None:
         """A command may have switched an auxiliary load: tell its HCALCS (DRLC); it may
@@ -116,12 +108,6 @@ class Esme(Type1Node):
         alerts = [alert] if alert is not None else []
         alerts += self.integrity.run(self.gbcs, self.now())  # power-up self-check
         await self.send_gbcs([out.data for out in alerts])
-
-    def _on_image_notify(self, frame: HanFrame, tree: dict[str, Any]) -> None:
-        self.tasks.spawn(self.fetch_firmware())
-
-    async def _ota_request(self, command: ZclCommand) -> dict[str, Any]:
-        return await self.zcl.request(self.hub, OTA_UPGRADE, command)
 
     async def fetch_firmware(self) -> None:
         """Download the image the Comms Hub offers; keep it for CS06 when it verifies;

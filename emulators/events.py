@@ -480,6 +480,24 @@ class OtaClient:
             {"type": "long-unsigned", "value": code}, dlms_stamp(now), _octets(image_hash)]), now)
 
 
+def attach_ota_client(node: Type1Node, kind: str, fetch: Callable[[], Awaitable[None]],
+                      request: Callable[[ZclCommand], Awaitable[dict[str, Any]]] | None = None
+                      ) -> OtaClient:
+    """``node``'s OTA Upgrade client for images of ``kind`` (:data:`IMAGE_TYPES`): Image
+    Notify from the Comms Hub starts ``fetch``; requests go to the hub, or through
+    ``request`` (the sleepy GSME polls for every answer)."""
+    async def to_hub(command: ZclCommand) -> dict[str, Any]:
+        return await node.zcl.request(node.hub, OTA_UPGRADE, command)
+
+    def on_image_notify(frame: HanFrame, tree: dict[str, Any]) -> None:
+        node.tasks.spawn(fetch())
+
+    node.zcl.on_command(OTA_UPGRADE, IMAGE_NOTIFY, on_image_notify, direction=TO_CLIENT)
+    return OtaClient(manufacturer_code=MANUFACTURER_CODE, image_type=IMAGE_TYPES[kind],
+                     current_version=lambda: node.asn1.firmware_version,
+                     request=request or to_hub)
+
+
 async def receive_firmware(node: Type1Node, client: OtaClient, *, gbz: bool) -> None:
     """``node`` downloads the image its Comms Hub offers, keeps it for CS06 when it
     verifies and reports its receipt."""

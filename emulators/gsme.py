@@ -34,11 +34,8 @@ from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage
 from gfi.codecs.security.primitives import ecdh
 from gfi.emulators.device import gbz_time
 from gfi.emulators.events import (
-    IMAGE_NOTIFY,
-    IMAGE_TYPES,
-    MANUFACTURER_CODE,
     OTA_UPGRADE,
-    OtaClient,
+    attach_ota_client,
     gbz_event_alerts,
     receive_firmware,
 )
@@ -50,7 +47,7 @@ from gfi.emulators.node import Clock, Event, EventSink, Type1Node, saved_model, 
 from gfi.emulators.zcl_endpoint import TO_CLIENT, TO_SERVER, ZclCommand
 from gfi.emulators.zse import GSME_PROFILE, GbzServer, UtrnValidator
 from gfi.errors import DecodeError
-from gfi.radio.base import HanFrame, Radio
+from gfi.radio.base import Radio
 
 METERING = 0x0702
 REQUEST_MIRROR, CONFIGURE_MIRROR, REPORT_ATTRIBUTES = 0x01, 0x08, 0x0A
@@ -106,10 +103,7 @@ class Gsme(Type1Node):
         assert self.gbcs is not None
         self.gbcs.sources = [lambda device, now: gbz_event_alerts(device, self.gbz, now),
                              self.integrity]
-        self.ota = OtaClient(manufacturer_code=MANUFACTURER_CODE, image_type=IMAGE_TYPES["GSME"],
-                             current_version=lambda: self.asn1.firmware_version,
-                             request=self._ota_request)
-        self.zcl.on_command(OTA_UPGRADE, IMAGE_NOTIFY, self._on_image_notify, direction=TO_CLIENT)
+        self.ota = attach_ota_client(self, "GSME", self.fetch_firmware, self._ota_request)
 
     async def wake(self, *, timeout: float = 5.0) -> Wake:
         """One wake: mirror, then every queued command (module docstring)."""
@@ -170,9 +164,6 @@ class Gsme(Type1Node):
         assert self.gbcs is not None
         self.on_event(Event("restart", f"{self.name} restarts", {"device": self.name}))
         await self.send_gbcs([out.data for out in self.integrity.run(self.gbcs, self.now())])
-
-    def _on_image_notify(self, frame: HanFrame, tree: dict[str, Any]) -> None:
-        self.tasks.spawn(self.fetch_firmware())
 
     async def _ota_request(self, command: ZclCommand) -> dict[str, Any]:
         return await self._request(OTA_UPGRADE, command, "OTA answer", 5.0, TO_SERVER)

@@ -49,18 +49,13 @@ from gfi.codecs.zcl.types import is_success
 from gfi.emulators.asn1_model import generalized_time
 from gfi.emulators.device import Outgoing, device_keys, gbz_time
 from gfi.emulators.events import (
-    IMAGE_NOTIFY,
-    IMAGE_TYPES,
-    MANUFACTURER_CODE,
-    OTA_UPGRADE,
-    OtaClient,
     ReceivedImage,
+    attach_ota_client,
 )
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.node import Clock, Event, EventSink, Type1Node, utc_now
-from gfi.emulators.zcl_endpoint import TO_CLIENT, ZclCommand
 from gfi.errors import DecodeError, KeyStoreError, UsageError
-from gfi.radio.base import HanFrame, Radio
+from gfi.radio.base import Radio
 
 PCS01 = 0x009B
 PCS02 = 0x0090
@@ -332,11 +327,7 @@ class PpmidNode(Type1Node):
                          on_event=on_event, state=state)
         self.app = Ppmid(identity, trust=trust, state=state.get("app"))
         self._answers: dict[int, asyncio.Future[PpmidResult]] = {}
-        self.ota = OtaClient(manufacturer_code=MANUFACTURER_CODE,
-                             image_type=IMAGE_TYPES["PPMID"],
-                             current_version=lambda: self.asn1.firmware_version,
-                             request=self._ota_request)
-        self.zcl.on_command(OTA_UPGRADE, IMAGE_NOTIFY, self._on_image_notify, direction=TO_CLIENT)
+        self.ota = attach_ota_client(self, "PPMID", self.fetch_firmware)
 
     async def on_gbcs(self, message: bytes) -> None:
         try:
@@ -377,12 +368,6 @@ class PpmidNode(Type1Node):
         return await self._exchange(data, "PCS02 emergency credit", timeout)
 
     # -- firmware ---------------------------------------------------------------------------
-    def _on_image_notify(self, frame: HanFrame, tree: dict[str, Any]) -> None:
-        self.tasks.spawn(self.fetch_firmware())
-
-    async def _ota_request(self, command: ZclCommand) -> dict[str, Any]:
-        return await self.zcl.request(self.hub, OTA_UPGRADE, command)
-
     async def fetch_firmware(self) -> None:
         """Download the image the Comms Hub offers, apply it when it verifies and report
         the firmware version now running (CS09)."""
