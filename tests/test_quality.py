@@ -29,16 +29,6 @@ def _modules() -> list[tuple[str, Path]]:
     return found
 
 
-def _imports(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
-
-
 # (importer prefix, forbidden import prefixes) — house-style.md §8
 FORBIDDEN = [
     ("gfi.codecs", ("asyncio", "gfi.radio", "gfi.emulators", "gfi.usecases", "gfi.session",
@@ -52,8 +42,9 @@ FORBIDDEN = [
 def test_layering(module: str, path: Path) -> None:
     for prefix, forbidden in FORBIDDEN:
         if module == prefix or module.startswith(prefix + "."):
-            bad = sorted(i for i in _imports(path)
-                         if any(i == f or i.startswith(f + ".") for f in forbidden))
+            package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+            bad = sorted({i for _, i, _ in _imports(path, package)
+                          if any(i == f or i.startswith(f + ".") for f in forbidden)})
             assert not bad, f"{module} imports {bad} (house-style §8)"
 
 
@@ -67,9 +58,9 @@ USE_CASE_MODULES = sorted(
     + list((ROOT / "examples").glob("*.py")))
 
 
-def _gfi_imports(path: Path, package: str | None) -> list[tuple[int, str, str]]:
-    """(line, imported gfi module, the statement) for every gfi import of ``path``, at any
-    depth (function bodies, TYPE_CHECKING blocks); ``package`` resolves relative ones."""
+def _imports(path: Path, package: str | None) -> list[tuple[int, str, str]]:
+    """(line, imported module, the statement) for every import of ``path``, at any depth
+    (function bodies, TYPE_CHECKING blocks); ``package`` resolves relative ones."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
@@ -84,8 +75,7 @@ def _gfi_imports(path: Path, package: str | None) -> list[tuple[int, str, str]]:
             modules = [f"{base}.{a.name}" for a in node.names] if base == "gfi" else [base]
         else:
             continue
-        found += [(node.lineno, m, ast.unparse(node)) for m in modules
-                  if m == "gfi" or m.startswith("gfi.")]
+        found += [(node.lineno, m, ast.unparse(node)) for m in modules]
     return sorted(found)
 
 
@@ -101,9 +91,10 @@ def test_use_cases_import_only_gfi_api(path: Path) -> None:
     from the lower layers) and the library's own gfi.usecases.* helpers."""
     package = "gfi.usecases" if path.parent.name == "usecases" else None
     bad = [f"{path.relative_to(ROOT)}:{line}: {statement}"
-           for line, module, statement in _gfi_imports(path, package)
-           if not (module == "gfi.api" or module == "gfi.usecases"
-                   or module.startswith("gfi.usecases."))]
+           for line, module, statement in _imports(path, package)
+           if (module == "gfi" or module.startswith("gfi.")) and
+           not (module == "gfi.api" or module == "gfi.usecases"
+                or module.startswith("gfi.usecases."))]
     assert not bad, ("Use Case modules import only gfi.api and gfi.usecases.* (house-style "
                      "rule 12; re-export what is missing from gfi/api.py):\n"
                      + "\n".join(bad))
