@@ -49,7 +49,7 @@ from typing import Any, Final
 
 from gfi.codecs.zcl import ZclStatus, ZclType, attribute_def
 from gfi.emulators.cosem import CosemServer
-from gfi.emulators.cosem.values import Item, gbcs_seconds
+from gfi.emulators.cosem.values import Item, calendar_matches, gbcs_seconds
 from gfi.emulators.zse.attributes import check_value, status_name, type_name
 
 # ----------------------------------------------------------------------------
@@ -435,10 +435,11 @@ class Snapshot:
         for entry in map(_members, _members(self.item(SPECIAL_DAYS, 2))):
             if len(entry) < 3:
                 continue
-            fields = _date_fields(_value_of(entry[1]))
-            if fields is not None and all(
-                    f is None or f == n for f, n in zip(
-                        fields, (self.now.year, self.now.month, self.now.day), strict=True)):
+            try:
+                date = bytes.fromhex(_value_of(entry[1]))
+            except (TypeError, ValueError):
+                continue
+            if len(date) >= 5 and calendar_matches(date, self.now.date()):
                 return _int(entry[2])
         return None
 

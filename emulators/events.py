@@ -40,7 +40,7 @@ from gfi.codecs.gbcs.message import Cra, GbcsFrame, OtherInformation
 from gfi.codecs.security.gbcs import encrypt_block
 from gfi.emulators.asn1_model import generalized_time
 from gfi.emulators.cosem import CosemServer
-from gfi.emulators.cosem.values import gbcs_seconds
+from gfi.emulators.cosem.values import calendar_matches, gbcs_seconds
 from gfi.emulators.device import (
     GbcsDevice,
     Outgoing,
@@ -103,16 +103,6 @@ def _octets(value: str) -> dict[str, Any]:
     return {"type": "octet-string", "value": value}
 
 
-def _calendar_matches(date: bytes, day: dt.date) -> bool:
-    """A DLMS date (year 2, month, day, day of week; 0xFF… wildcards, 0xFE/0xFD last and
-    second-last day of the month, DLMS Blue Book 4.1.6.1) that ``day`` satisfies."""
-    year, month, mday, weekday = int.from_bytes(date[:2], "big"), date[2], date[3], date[4]
-    last = ((day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)).day
-    wanted_day = {0xFE: last, 0xFD: last - 1}.get(mday, mday)
-    return (year in (0xFFFF, day.year) and month in (0xFF, day.month)
-            and wanted_day in (0xFF, day.day) and weekday in (0xFF, day.isoweekday()))
-
-
 class BillingPush:
     """The ESME's billing calendar (Single Action Schedule ``0-0:15.0.0.255``, attribute 4:
     execution times as (time, date) with wildcards): each time it fires the ESME pushes the
@@ -137,7 +127,7 @@ class BillingPush:
         while day <= until.date():
             for at, date in entries:
                 when = dt.datetime.combine(day, at, tzinfo=dt.UTC)
-                if after < when <= until and _calendar_matches(date, day):
+                if after < when <= until and calendar_matches(date, day):
                     out.append(when)
             day += dt.timedelta(days=1)
         return sorted(out)

@@ -26,6 +26,7 @@ import functools
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from datetime import date as date_type
 from typing import Any, Final, TypeVar, cast
 
 from gfi.codecs.dlms import encode_data
@@ -192,6 +193,16 @@ def dt(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: 
 def date5(year: int, month: int, day: int) -> Item:
     """A 5-byte DLMS date octet string (``FFFF`` year / ``FF`` fields = wildcards)."""
     return octets(f"{year:04X}{month:02X}{day:02X}FF")
+
+
+def calendar_matches(date: bytes, day: date_type) -> bool:
+    """A DLMS date (year 2, month, day, day of week; 0xFF… wildcards, 0xFE/0xFD last and
+    second-last day of the month, DLMS Blue Book 4.1.6.1) that ``day`` satisfies."""
+    year, month, mday, weekday = int.from_bytes(date[:2], "big"), date[2], date[3], date[4]
+    last = ((day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)).day
+    wanted_day = {0xFE: last, 0xFD: last - 1}.get(mday, mday)
+    return (year in (0xFFFF, day.year) and month in (0xFF, day.month)
+            and wanted_day in (0xFF, day.day) and weekday in (0xFF, day.isoweekday()))
 
 
 def time4(hour: int, minute: int = 0, second: int = 0) -> Item:

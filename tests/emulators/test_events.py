@@ -82,3 +82,14 @@ async def test_event_state_survives_a_restart(tmp_path: object) -> None:
     await again.settle()
     assert _alerts(again, 0x0067) == [(again.esme_id, 0x8F36)]
     await again.stop()
+
+
+def test_calendar_wildcards() -> None:
+    from gfi.emulators.cosem.values import calendar_matches
+
+    last_of_month = bytes.fromhex("FFFFFFFEFF")
+    assert calendar_matches(last_of_month, dt.date(2015, 2, 28))
+    assert not calendar_matches(last_of_month, dt.date(2015, 2, 27))
+    assert calendar_matches(bytes.fromhex("FFFFFFFDFF"), dt.date(2016, 2, 28))  # leap year
+    assert calendar_matches(bytes.fromhex("FFFF0C19FF"), dt.date(2015, 12, 25))
+    assert not calendar_matches(bytes.fromhex("FFFFFFFF06"), dt.date(2015, 12, 25))  # a Friday
