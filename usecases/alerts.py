@@ -57,12 +57,11 @@ from gfi.api import (
     usecase,
 )
 from gfi.usecases import catalogue
-from gfi.usecases.library import device_of, time_overrides
+from gfi.usecases.library import LEAD, device_of, time_overrides
 from gfi.usecases.negatives import with_bad_mac
 from gfi.usecases.params import parameters, payload_shape, payload_tree
 
 #: How far ahead of the device clock a future-dated command is set to run.
-LEAD = dt.timedelta(hours=1)
 
 
 # ----------------------------------------------------------------------------

@@ -59,6 +59,7 @@ from typing import Any, TypeVar
 
 import construct as cs
 
+from gfi.codecs.gbcs.catalogue import RemotePartyRole
 from gfi.codecs.gbcs.gbz import encode_gbz_payload, encode_zcl_command_payload
 from gfi.codecs.gbcs.utrn import decode_utrn
 from gfi.codecs.zcl import (
@@ -251,9 +252,9 @@ _HANDLERS: dict[tuple[int, int, int], _Handler] = {}
 
 #: Clusters whose changes only the supplier may make.
 SUPPLIER_CLUSTERS = frozenset({0x0700, 0x0705, 0x0707})
-#: Remote-party roles that are not the supplier (nor act for it): network operator, WAN
-#: provider, load controller (gfi.codecs.gbcs.catalogue.RemotePartyRole).
-NOT_SUPPLIER_ROLES = frozenset({3, 6, 8})
+#: Remote-party roles that are not the supplier (nor act for it).
+NOT_SUPPLIER_ROLES = frozenset({RemotePartyRole.NETWORK_OPERATOR, RemotePartyRole.WAN_PROVIDER,
+                                RemotePartyRole.LOAD_CONTROLLER})
 
 
 def _on(cluster_id: int, direction: int, command_id: int, *, mutates: bool = False,
