@@ -327,11 +327,10 @@ class GbcsDevice:
             supplementary_remote_party_counter=(
                 draft.other_information.supplementary_remote_party_counter))
         model = self.models.get(dm.family)
-        fault = self._take_fault(frame.message_code)
         try:
             if model is None or dm.payload is None:
-                result = self.unsupported(dm)
-            elif fault is not None:
+                result = self.unsupported(dm)  # an injected fault waits for a real command
+            elif (fault := self._take_fault(frame.message_code)) is not None:
                 result = self._fail(dm.family, dm.payload, model, ctx, fault)
             else:
                 result = model.handle(dm.payload, ctx)
