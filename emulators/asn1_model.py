@@ -50,7 +50,6 @@ image RTDS 11.3 activates (CS06 IMMEDIATE_SUCCESS: version 0123ABCE) has been di
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
@@ -70,7 +69,14 @@ from gfi.codecs.security.keystore import (
     KeyUsage,
     parse_key_material,
 )
-from gfi.emulators.identity import CONTINGENCY, ROOT_ENTITY, DeviceIdentity, derive_key, test_smki
+from gfi.emulators.identity import (
+    CONTINGENCY,
+    ROOT_ENTITY,
+    DeviceIdentity,
+    derive_key,
+    subject_key_identifier,
+    test_smki,
+)
 from gfi.emulators.model import FutureDatedExecution, HandleContext, HandleResult
 from gfi.errors import GfiError
 
@@ -169,9 +175,7 @@ def key_identifier(entry: KeyEntry) -> str:
             return ext.value.digest.hex().upper()
         except x509.ExtensionNotFound:
             pass
-    digest = bytearray(hashlib.sha1(entry.fingerprint).digest()[-8:])
-    digest[0] = 0x40 | (digest[0] & 0x0F)
-    return digest.hex().upper()
+    return subject_key_identifier(entry.public_key).digest.hex().upper()
 
 
 def _cell_of(ta_cell_id: Mapping[str, Any]) -> Cell | None:

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.keywrap import aes_key_wrap_with_padding
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from gfi.codecs.gbcs.catalogue import DeviceType
-from gfi.codecs.security.keystore import InMemoryKeyStore, KeyUsage
+from gfi.codecs.security.keystore import InMemoryKeyStore, KeyEntry, KeyUsage
 
 logger = logging.getLogger(__name__)
 
@@ -145,14 +145,8 @@ class DeviceIdentity:
         store — the tool's, so the head end can verify and decrypt, or the device's own."""
         for usage, key, cert in ((KeyUsage.DS, self.ds_key, self.ds_certificate),
                                  (KeyUsage.KA, self.ka_key, self.ka_certificate)):
-            if key is None or cert is None:
-                continue
-            pem = (key.private_bytes(serialization.Encoding.PEM,
-                                     serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption()) if private
-                   else cert.public_bytes(serialization.Encoding.PEM))
-            entry = store.add_pem(self.eui64, usage, pem, label=f"gfi-{self.eui64}-{usage.value}")
-            entry.certificate = cert
+            if key is not None and cert is not None:
+                publish_key(store, self.eui64, usage, key, cert, private=private)
 
 
 @dataclass
@@ -181,16 +175,21 @@ class RemoteParty:
     def publish(self, store: InMemoryKeyStore, *, private: bool = False) -> None:
         """Its certificate (and private key) into a key store, e.g. the head end's so that
         it decrypts what devices encrypt for this party."""
-        pem = (self.ka_key.private_bytes(serialization.Encoding.PEM,
-                                         serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption()) if private
-               else self.ka_certificate.public_bytes(serialization.Encoding.PEM))
-        entry = store.add_pem(self.entity_id, KeyUsage.KA, pem,
-                              label=f"gfi-{self.entity_id}-ka")
-        entry.certificate = self.ka_certificate
+        publish_key(store, self.entity_id, KeyUsage.KA, self.ka_key, self.ka_certificate,
+                    private=private)
 
 
-def _key_identifier(public_key: ec.EllipticCurvePublicKey) -> x509.SubjectKeyIdentifier:
+def publish_key(store: InMemoryKeyStore, entity: str, usage: KeyUsage,
+                key: ec.EllipticCurvePrivateKey, cert: x509.Certificate, *,
+                private: bool) -> None:
+    """``entity``'s certificate for ``usage`` (and, when ``private``, its private key) into
+    ``store``, labelled ``gfi-<entity>-<usage>``; the store's entry keeps this certificate."""
+    entry = store.add(KeyEntry(entity, usage, key.public_key(), key if private else None, None,
+                               [f"gfi-{entity}-{usage.value}"]))
+    entry.certificate = cert
+
+
+def subject_key_identifier(public_key: ec.EllipticCurvePublicKey) -> x509.SubjectKeyIdentifier:
     """An 8-byte key identifier, RFC 5280 §4.2.1.2 method 2, the form RTDS certificates use."""
     point = public_key.public_bytes(serialization.Encoding.X962,
                                     serialization.PublicFormat.UncompressedPoint)
@@ -213,7 +212,7 @@ def _ca_certificate(key: ec.EllipticCurvePrivateKey, name: x509.Name,
                 digital_signature=False, content_commitment=False, key_encipherment=False,
                 data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
                 encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(_key_identifier(key.public_key()),
+            .add_extension(subject_key_identifier(key.public_key()),
                            critical=False)
             .sign(issuer_key, hashes.SHA256()))
 
@@ -276,7 +275,7 @@ class TestSmki:
                     key_encipherment=False, data_encipherment=False, key_agreement=not signing,
                     key_cert_sign=False, crl_sign=False, encipher_only=False,
                     decipher_only=False), critical=True)
-                .add_extension(_key_identifier(key.public_key()),
+                .add_extension(subject_key_identifier(key.public_key()),
                                critical=False)
                 .sign(self.ia_key, hashes.SHA256()))
         return key, cert
