@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -66,13 +66,12 @@ from gfi.emulators.cosem.values import (
     utf8,
 )
 from gfi.emulators.device import (
-    ApplicationModel,
     GbcsDevice,
     Outgoing,
     dlms_stamp,
     notification,
 )
-from gfi.emulators.model import FutureDatedExecution, HandleContext, HandleResult
+from gfi.emulators.model import HandleContext, HandleResult
 
 logger = logging.getLogger(__name__)
 
@@ -275,32 +274,3 @@ class ApcControl:
     def state(self) -> dict[str, Any]:
         return {"levels": {str(k): v for k, v in sorted(self.levels.items())},
                 "controls": [asdict(c) for c in self.controls]}
-
-
-
-
-class ObservedModel:
-    """An application model whose every handled command is shown to ``observer`` (request,
-    result, context) afterwards; everything else is the model's own."""
-
-    def __init__(self, model: ApplicationModel,
-                 observer: Callable[[Mapping[str, Any], HandleResult, HandleContext], None]
-                 ) -> None:
-        self.model = model
-        self.observer = observer
-
-    def handle(self, request: dict[str, Any], ctx: HandleContext) -> HandleResult:
-        result = self.model.handle(request, ctx)
-        self.observer(request, result, ctx)
-        return result
-
-    def tick(self, now: datetime) -> list[FutureDatedExecution]:
-        return self.model.tick(now)
-
-    def state(self) -> dict[str, Any]:
-        return self.model.state()
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "model":  # not yet set (copying)
-            raise AttributeError(name)
-        return getattr(self.model, name)

@@ -38,10 +38,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from gfi.codecs.dlms import decode_dlms_payload
 from gfi.codecs.engines.tunnel import Role
 from gfi.codecs.gbcs.catalogue import PayloadFamily
 from gfi.codecs.gbcs.message import GbcsFrame, decode_frame
@@ -51,7 +50,7 @@ from gfi.emulators.asn1_model import Asn1Model
 from gfi.emulators.cosem import CHF_PROFILE, CosemServer
 from gfi.emulators.cosem.classes import Call
 from gfi.emulators.cosem.values import Item
-from gfi.emulators.device import GbcsDevice, Outgoing, dlms_stamp, notification
+from gfi.emulators.device import GbcsDevice, ObservedModel, dlms_stamp, notification
 from gfi.emulators.events import (
     CCS08,
     DBCH09,
@@ -65,7 +64,7 @@ from gfi.emulators.events import (
 )
 from gfi.emulators.identity import DeviceIdentity
 from gfi.emulators.link import TunnelLink
-from gfi.emulators.model import HandleContext
+from gfi.emulators.model import HandleContext, HandleResult
 from gfi.emulators.node import Clock, Event, EventSink, Tasks, utc_now
 from gfi.emulators.subghz import (
     DBCH05,
@@ -90,7 +89,6 @@ from gfi.emulators.subghz import (
 from gfi.emulators.zcl_endpoint import TO_CLIENT, ZclCommand, ZclEndpoint
 from gfi.emulators.zse import GSME_PROFILE, AttributeStore, GbzServer
 from gfi.emulators.zse.mirror import MirrorStore
-from gfi.errors import DecodeError
 from gfi.radio.base import (
     AdmissionDecision,
     HanFrame,
@@ -161,6 +159,8 @@ class CommsHub:
         self.tasks = Tasks("CH", self.on_event)
         models = state.get("models", {})
         self.chf_model = CosemServer(CHF_PROFILE, models.get("chf"))
+        #: a DBCH05 the CHF carried out, for route to assess once the response is out
+        self._scan_request_done = False
         self.mirror = MirrorStore(models.get("mirror"))
         self.gpf_model = GbzServer(GSME_PROFILE, models.get("gpf"), mirror=self.mirror)
         # both answer the ASN.1 use cases of every Type 1 device, e.g. CS02a and CS02b
@@ -168,7 +168,8 @@ class CommsHub:
         self.chf_asn1 = Asn1Model(chf, state=models.get("chf_asn1"))
         self.gpf_asn1 = Asn1Model(gpf, state=models.get("gpf_asn1"))
         self.chf = GbcsDevice(chf, trust=trust, acb=acb, alert_recipient=acb,
-                              models={PayloadFamily.DLMS: self.chf_model,
+                              models={PayloadFamily.DLMS: ObservedModel(self.chf_model,
+                                                                        self._chf_ran),
                                       PayloadFamily.ASN1: self.chf_asn1},
                               state=state.get("chf"))
         self.gpf = GbcsDevice(gpf, trust=trust, acb=acb, state=state.get("gpf"), models={
@@ -278,6 +279,14 @@ class CommsHub:
         masks = self.chf_model.value(SUB_GHZ_CONFIGURATION, 2)["value"][:4]
         return current, [c for m in masks for c in channels_of(m["value"])]
 
+    def _chf_ran(self, request: Mapping[str, Any], result: HandleResult,
+                 ctx: HandleContext) -> None:
+        """The CHF's COSEM model ran a command: note a DBCH05 scan request it carried out."""
+        results = result.response.get("results") or []
+        if ctx.message_code == DBCH05 and results and \
+                all(r.get("result") == 0 for r in results):
+            self._scan_request_done = True
+
     async def _scan_requested(self) -> None:
         """DBCH05 succeeded: assess the channels; DBCH08, and DBCH07 on a move."""
         assessment = self.sub_ghz.assess(*self._channels())
@@ -354,7 +363,8 @@ class CommsHub:
             if configuration != sub_ghz:
                 await self._alert(self.chf, DBCH09, sub_ghz_configuration_tree(
                     self.chf, configuration, self.now()))
-            if frame.message_code == DBCH05 and _succeeded(outcome.messages):
+            if self._scan_request_done:
+                self._scan_request_done = False
                 await self._scan_requested()
         elif recipient == self.gpf_id:
             joined = dict(self.gpf_asn1.joined)
@@ -486,16 +496,3 @@ class CommsHub:
     def errors(self) -> list[BaseException]:
         return self.tasks.errors
 
-
-def _succeeded(messages: Sequence[Outgoing]) -> bool:
-    """Whether the CHF's DLMS response among ``messages`` reports every request done."""
-    for out in messages:
-        frame = decode_frame(out.data)
-        if out.kind != "response" or not isinstance(frame, GbcsFrame):
-            continue
-        try:
-            results = decode_dlms_payload(frame.payload).get("results") or []
-        except DecodeError:  # not a DLMS response
-            return False
-        return bool(results) and all(r.get("result") == 0 for r in results)
-    return False

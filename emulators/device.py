@@ -31,7 +31,7 @@ import copy
 import datetime as dt
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -209,6 +209,33 @@ def dlms_stamp(now: dt.datetime) -> dict[str, Any]:
 def gbz_time(now: dt.datetime) -> int:
     """Seconds since 2000-01-01 00:00:00 UTC (ZigBee UTCTime, gbcs-protocol.md §2.3)."""
     return int((now - dt.datetime(2000, 1, 1, tzinfo=dt.UTC)).total_seconds())
+
+
+class ObservedModel:
+    """An application model whose every handled command is shown to ``observer`` (request,
+    result, context) afterwards; everything else is the model's own."""
+
+    def __init__(self, model: ApplicationModel,
+                 observer: Callable[[Mapping[str, Any], HandleResult, HandleContext], None]
+                 ) -> None:
+        self.model = model
+        self.observer = observer
+
+    def handle(self, request: dict[str, Any], ctx: HandleContext) -> HandleResult:
+        result = self.model.handle(request, ctx)
+        self.observer(request, result, ctx)
+        return result
+
+    def tick(self, now: dt.datetime) -> list[FutureDatedExecution]:
+        return self.model.tick(now)
+
+    def state(self) -> dict[str, Any]:
+        return self.model.state()
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "model":  # not yet set (copying)
+            raise AttributeError(name)
+        return getattr(self.model, name)
 
 
 def device_keys(identity: DeviceIdentity, trust: InMemoryKeyStore) -> InMemoryKeyStore:

@@ -24,9 +24,9 @@ from typing import Any
 
 from gfi.codecs.gbcs.catalogue import PayloadFamily
 from gfi.codecs.security.keystore import InMemoryKeyStore
-from gfi.emulators.apc import ApcControl, ObservedModel
+from gfi.emulators.apc import ApcControl
 from gfi.emulators.cosem import ESME_PROFILE, CosemServer
-from gfi.emulators.device import Outcome
+from gfi.emulators.device import ObservedModel, Outcome
 from gfi.emulators.esme_han import EsmeZse
 from gfi.emulators.events import (
     BillingPush,
