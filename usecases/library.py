@@ -266,21 +266,15 @@ def failures(family: PayloadFamily, payload: dict[str, Any]) -> list[str]:
     """Where a response reports a failure: DLMS results other than success (0), ZCL
     statuses other than SUCCESS / NOT_FOUND, ASN.1 statuses and response codes other than
     success (§2.2–2.4)."""
-    out: list[str] = []
-    if family is PayloadFamily.DLMS:
-        out += [f"request {i}: DLMS result {r.get('result')}"
-                for i, r in enumerate(payload.get("results", [])) if r.get("result") != 0]
-    elif family is PayloadFamily.GBZ:
-        for i, c in enumerate(payload.get("components", [])):
-            frame = c.get("frame") or {}
-            body = frame.get("payload") if isinstance(frame.get("payload"), dict) else {}
-            statuses = [body.get("status")] if frame.get("command_id") == 0x0B else \
-                [r.get("status") for r in body.get("records", []) if isinstance(r, dict)]
-            out += [f"component {i}: ZCL {st}" for st in statuses
-                    if st not in (None, "success", "not_found")]
-    elif family is PayloadFamily.ASN1:
-        out += [f"{where}: {key} {value} ({_name_at(payload, where, key)})"
+    if family is PayloadFamily.ASN1:
+        return [f"{where}: {key} {value} ({_name_at(payload, where, key)})"
                 for where, key, value in asn1_statuses(payload) if value != 0]
+    summary = response_summary(family, payload)  # DLMS results, GBZ (…, status, records, …)
+    out = [f"request {i}: DLMS result {r}"
+           for i, r in enumerate(summary.get("results", [])) if r != 0]
+    for i, (_, command, status, records, *_) in enumerate(summary.get("components", [])):
+        out += [f"component {i}: ZCL {st}" for st in ([status] if command == 0x0B else records)
+                if st not in (None, "success", "not_found")]
     return out
 
 
